@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole suite: compile, lint, import-cycle check, then unit, integration and e2e tests.
+# Integration and e2e tests use NATS_URL / S3_ENDPOINT when set and otherwise start their own
+# servers on random ports (nats-server from Debian's package, s3rver from npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== build"; npx tsc -p tsconfig.json
+echo "== lint"; npx eslint .
+echo "== import cycles"; npx madge --circular --no-spinner --extensions js dist/shared dist/coordinator dist/worker
+echo "== tests"
+exec node --test --test-concurrency=1 dist/tests/unit dist/tests/integration dist/tests/e2e

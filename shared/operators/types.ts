@@ -1,0 +1,83 @@
+/**
+ * The operator seam. One module per operator holds both halves:
+ *  - the coordinator half (`plan`, `next`, `output`): how a stage splits into tasks, phase by
+ *    phase, and how the tasks' outputs and partial results merge into the stage's dataset;
+ *  - the worker half (`kernel`): a function over the task's input bytes that runs inside a
+ *    Piscina thread and returns named output objects plus small stats. The worker's main thread
+ *    fetches inputs from the store and writes outputs to `<outputPrefix><name>`; kernels never
+ *    touch the store or the bus.
+ * shared/operators/registry.ts is the only place that names them all.
+ */
+import type { Dataset, SchemaDef } from '../dataset.js';
+import type { ObjectStore } from '../store/types.js';
+import type { StageSpec } from '../spec/types.js';
+import type { InputRef, TaskDescriptor, TaskOutput, TaskStats } from '../task.js';
+
+export interface PlanContext {
+  jobId: string;
+  stage: StageSpec;
+  /** Path of the stage in the spec, for error messages: `stages[2]`. */
+  path: string;
+  /** Output datasets of the stage's input stages, in the order of `stage.input`. */
+  inputs: Dataset[];
+  /** The coordinator's store (to list files, read a header or a sample at plan time). */
+  store: ObjectStore;
+  /** URI prefix for this stage's outputs: `<root>/jobs/<job>/<stage>/` (ends with `/`). */
+  stagePrefix: string;
+  shardRows: number;
+}
+
+export interface TaskPlan {
+  inputs: InputRef[];
+  params: unknown;
+  /** Defaults to the stage prefix. */
+  outputPrefix?: string;
+}
+
+export interface PhasePlan {
+  tasks: TaskPlan[];
+}
+
+/** Outputs of one finished phase, indexed by task index. */
+export interface PhaseOutcome {
+  phase: number;
+  tasks: TaskOutput[];
+}
+
+export interface KernelInput {
+  task: TaskDescriptor;
+  /** Bytes of each `task.inputs[i]`, fetched by the worker's main thread. */
+  inputs: Uint8Array[];
+}
+
+export interface KernelObject {
+  /** Name under the task's output prefix, e.g. `part-00042.arrow`. Deterministic. */
+  name: string;
+  bytes: Uint8Array;
+  rows: number;
+}
+
+export interface KernelResult {
+  objects: KernelObject[];
+  stats: TaskStats;
+}
+
+export interface Operator {
+  readonly name: string;
+  /** One line for `quiver ops` and the docs. */
+  readonly summary: string;
+  /** JSON Schema (draft 2020-12) of the stage object for this op (id/op/input included). */
+  readonly schema: Record<string, unknown>;
+  /** Number of input stages it takes. */
+  readonly arity: { min: number; max: number };
+  /** Plans phase 0. Throws QuiverError SPEC_INVALID (naming `ctx.path`) on a semantic error. */
+  plan(ctx: PlanContext): Promise<PhasePlan>;
+  /** Plans the next phase after `done` (all phases so far), or null when the stage is finished. */
+  next?(ctx: PlanContext, done: PhaseOutcome[]): Promise<PhasePlan | null>;
+  /** The stage's output dataset, from all phases' outcomes. */
+  output(ctx: PlanContext, done: PhaseOutcome[]): Promise<Dataset>;
+  /** Worker half. Runs in a Piscina thread; pure over its inputs. */
+  kernel(input: KernelInput): KernelResult | Promise<KernelResult>;
+}
+
+export type { SchemaDef };
