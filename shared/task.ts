@@ -30,15 +30,16 @@ export interface TaskDescriptor {
   store: StoreConfig;
   /** Deliveries after which a failing task is dead-lettered. */
   maxAttempts: number;
-  /** Test hook: fault injection (`{ failAlways: true }` on chosen tasks). Never set by users. */
-  fault?: { failAlways?: boolean; delayMs?: number };
 }
 
 /** What a kernel computed besides its output objects: row counts, partial statistics... */
 export type TaskStats = Record<string, unknown>;
 
 export interface TaskOutput {
+  /** Data shards written, in the kernel's order. */
   shards: ShardRef[];
+  /** Quarantine objects written (rejected rows with reasons). */
+  quarantine: ShardRef[];
   stats: TaskStats;
 }
 

@@ -55,11 +55,24 @@ export interface KernelObject {
   name: string;
   bytes: Uint8Array;
   rows: number;
+  /** `data` (default): an Arrow shard of the stage's output. `quarantine`: rejected rows (NDJSON, one reason per row). */
+  kind?: 'data' | 'quarantine';
+}
+
+/**
+ * Every kernel reports `rowsIn`, `rowsOut` and `quarantined` (numbers) in its stats; the
+ * coordinator sums them into the job's record counts (in = out + quarantined + filtered...).
+ * Operators may add their own fields (partial statistics, filtered counts...).
+ */
+export interface KernelStats extends TaskStats {
+  rowsIn: number;
+  rowsOut: number;
+  quarantined: number;
 }
 
 export interface KernelResult {
   objects: KernelObject[];
-  stats: TaskStats;
+  stats: KernelStats;
 }
 
 export interface Operator {
