@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['coordinator/cli/**', 'benchmarks/**', 'tests/**', 'scripts/**'],
+    files: ['cli/**', 'benchmarks/**', 'tests/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== build"; npx tsc -p tsconfig.json
 echo "== lint"; npx eslint .
-echo "== import cycles"; npx madge --circular --no-spinner --extensions js dist/shared dist/coordinator dist/worker
+echo "== import cycles and layering"; npm run --silent cycles
 echo "== tests"
 exec node --test --test-concurrency=1 dist/tests/unit dist/tests/integration dist/tests/e2e

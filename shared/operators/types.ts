@@ -81,6 +81,11 @@ export interface Operator {
   readonly summary: string;
   /** JSON Schema (draft 2020-12) of the stage object for this op (id/op/input included). */
   readonly schema: Record<string, unknown>;
+  /**
+   * Dot paths of stage fields that hold file paths or URIs (e.g. `source.uri`): the CLI makes
+   * relative local paths absolute against its working directory before a job is submitted.
+   */
+  readonly pathFields?: readonly string[];
   /** Number of input stages it takes. */
   readonly arity: { min: number; max: number };
   /** Plans phase 0. Throws QuiverError SPEC_INVALID (naming `ctx.path`) on a semantic error. */

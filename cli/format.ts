@@ -1,0 +1,42 @@
+/** Human rendering of results for the terminal; `--json` output bypasses this. */
+import type { JobResult } from '../shared/job.js';
+
+export const n = (x: number): string => x.toLocaleString('en-US');
+
+export function bytes(b: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = b;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
+
+export function renderResult(r: JobResult): string {
+  const lines: string[] = [];
+  lines.push(`job ${r.jobId}: ${r.status.toUpperCase()} in ${r.seconds.toFixed(1)}s (${r.mode})`);
+  const rec = r.records;
+  lines.push(`records: ${n(rec.in)} in → ${n(rec.out)} out, ${n(rec.quarantined)} quarantined, ${n(rec.filtered)} filtered`);
+  lines.push('stages:');
+  const w = Math.max(...r.stages.map((s) => s.id.length), 5);
+  for (const s of r.stages) {
+    const retries = s.tasks.retries > 0 ? `, ${s.tasks.retries} retries` : '';
+    lines.push(
+      `  ${pad(s.id, w)}  ${pad(s.op, 9)} ${pad(s.status, 9)} ${pad(`${s.tasks.succeeded}/${s.tasks.total} tasks${retries}`, 16)} ${pad(`${s.seconds.toFixed(2)}s`, 8)} ${n(s.rowsIn)} → ${n(s.rowsOut)} rows`,
+    );
+  }
+  if (r.outputs.length > 0) {
+    lines.push('outputs:');
+    for (const o of r.outputs) lines.push(`  ${pad(o.stage, w)}  ${o.uri}  (${n(o.rows)} rows, ${o.files} file(s), ${bytes(o.bytes)})`);
+  }
+  if (r.quarantine.length > 0) {
+    lines.push('quarantine (rejected rows, with reasons):');
+    for (const q of r.quarantine) lines.push(`  ${pad(q.stage, w)}  ${q.uri}  (${n(q.rows)} rows)`);
+  }
+  for (const e of r.errors) lines.push(`error [${e.code}]: ${e.message}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * The `quiver` command line. Run `quiver --help`, or `quiver <command> --help` for any command.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { registerClientCommands } from './commands/client.js';
+import { registerDemo } from './commands/demo.js';
+import { registerRun } from './commands/run.js';
+import { registerServerCommands } from './commands/servers.js';
+import { registerToolCommands } from './commands/tools.js';
+import { defaultConfigPath, readConfigFile } from './options.js';
+
+const defaults = defaultConfigPath();
+
+let cli = yargs(hideBin(process.argv))
+  .scriptName('quiver')
+  .usage('$0 <command> [options]\n\nDistributed batch processing for ML pipelines: Arrow shards, NATS JetStream, Piscina pools.')
+  .env('QUIVER')
+  .config('config', 'Config file (YAML or JSON) holding option values, e.g. `nats: nats://...` (default ./quiver.config.yaml, ~/.config/quiver/config.yaml)', readConfigFile)
+  .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output: one JSON object as the last line of stdout' })
+  .option('verbose', { type: 'boolean', default: false, describe: 'Log debug detail (JSON lines on stderr)' })
+  .option('log-level', { type: 'string', describe: 'Log level: fatal, error, warn (default), info, debug, trace' });
+if (defaults !== undefined) cli = cli.config(readConfigFile(defaults));
+
+cli = registerRun(cli);
+cli = registerClientCommands(cli);
+cli = registerServerCommands(cli);
+cli = registerToolCommands(cli);
+cli = registerDemo(cli);
+
+await cli
+  .demandCommand(1, 'give a command; see `quiver --help`')
+  .strictCommands()
+  .recommendCommands()
+  .wrap(Math.min(110, process.stdout.columns ?? 100))
+  .epilog('Docs: docs/ in the repository (user guide, job spec reference, design notes).')
+  .help()
+  .alias('h', 'help')
+  .version()
+  .parseAsync();

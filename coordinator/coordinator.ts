@@ -1,0 +1,146 @@
+/**
+ * The coordinator: accepts jobs, runs each with a JobRunner, routes task results and dead
+ * letters to the right runner, and on start resumes every job the jobs bucket says is still
+ * queued or running (a coordinator killed mid-job and restarted finishes it).
+ *
+ * ```ts
+ * const coordinator = new Coordinator(bus, store, { store: { root: 's3://quiver/prod' }, mode: 'cluster' });
+ * await coordinator.start();
+ * const { jobId } = await coordinator.submit(spec);
+ * const final = await coordinator.wait(jobId);
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import type { Subscription, TaskBus } from '../shared/bus/types.js';
+import { QuiverError } from '../shared/errors.js';
+import type { JobEvent, JobState } from '../shared/job.js';
+import { isTerminal } from '../shared/job.js';
+import { logger } from '../shared/log.js';
+import type { JobSpec } from '../shared/spec/types.js';
+import type { ObjectStore, StoreConfig } from '../shared/store/types.js';
+import { JobRunner } from './job-runner.js';
+import { jobResult, newJobState } from './job-state.js';
+
+export interface CoordinatorOptions {
+  store: StoreConfig;
+  mode: 'local' | 'cluster';
+}
+
+export class Coordinator {
+  private readonly runners = new Map<string, JobRunner>();
+  private readonly running = new Map<string, Promise<JobState>>();
+  private readonly events = new EventEmitter();
+  private subs: Subscription[] = [];
+  private readonly log = logger('coordinator');
+
+  constructor(
+    private readonly bus: TaskBus,
+    private readonly store: ObjectStore,
+    private readonly options: CoordinatorOptions,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  /** Resumes unfinished jobs from the jobs bucket, then starts consuming results. */
+  async start(): Promise<void> {
+    const resumed: JobState[] = [];
+    for (const key of await this.bus.jobs.keys()) {
+      const state = await this.bus.jobs.get<JobState>(key);
+      if (state !== null && !isTerminal(state.status)) resumed.push(state);
+    }
+    // Runners must exist before results flow, so no result of a resumed job is dropped.
+    for (const state of resumed) this.runners.set(state.jobId, new JobRunner(state, this.deps()));
+    this.subs.push(
+      this.bus.onResult(async (r) => {
+        await this.runners.get(r.jobId)?.onResult(r);
+      }),
+      this.bus.onDeadLetter(async (d) => {
+        await this.runners.get(d.task.jobId)?.onDeadLetter(d);
+      }),
+    );
+    for (const state of resumed) {
+      this.log.info({ jobId: state.jobId, status: state.status }, 'resuming job');
+      this.launch(this.runners.get(state.jobId)!);
+    }
+  }
+
+  private deps() {
+    return { bus: this.bus, store: this.store, emit: (e: JobEvent) => this.emit(e) };
+  }
+
+  private emit(event: JobEvent): void {
+    this.events.emit('event', event);
+    if (event.type === 'job' && isTerminal(event.status)) {
+      const runner = this.runners.get(event.jobId);
+      if (runner !== undefined) this.events.emit('event', { type: 'result', jobId: event.jobId, result: jobResult(runner.state), at: Date.now() } satisfies JobEvent);
+    }
+  }
+
+  private launch(runner: JobRunner): void {
+    const done = runner.run().finally(() => {
+      this.runners.delete(runner.state.jobId);
+      this.running.delete(runner.state.jobId);
+    });
+    this.running.set(runner.state.jobId, done);
+  }
+
+  /** Validated spec in, job id out; the job runs in the background. */
+  async submit(spec: JobSpec, jobId?: string): Promise<JobState> {
+    const opts: Parameters<typeof newJobState>[1] = { mode: this.options.mode, store: this.options.store };
+    if (jobId !== undefined) opts.jobId = jobId;
+    const state = newJobState(spec, opts);
+    if ((await this.bus.jobs.get(state.jobId)) !== null) {
+      throw new QuiverError('API_FAILED', `job ${state.jobId} already exists; submit with another id`);
+    }
+    const runner = new JobRunner(state, this.deps());
+    this.runners.set(state.jobId, runner);
+    await runner.persist();
+    this.log.info({ jobId: state.jobId, name: spec.name }, 'job submitted');
+    this.launch(runner);
+    return state;
+  }
+
+  async get(jobId: string): Promise<JobState | null> {
+    return this.runners.get(jobId)?.state ?? (await this.bus.jobs.get<JobState>(jobId));
+  }
+
+  async list(): Promise<JobState[]> {
+    const states: JobState[] = [];
+    for (const key of await this.bus.jobs.keys()) {
+      const s = await this.get(key);
+      if (s !== null) states.push(s);
+    }
+    return states.sort((a, b) => b.submittedAt - a.submittedAt);
+  }
+
+  async cancel(jobId: string): Promise<JobState> {
+    const runner = this.runners.get(jobId);
+    if (runner !== undefined) {
+      await runner.cancel();
+      return runner.state;
+    }
+    const state = await this.bus.jobs.get<JobState>(jobId);
+    if (state === null) throw new QuiverError('NOT_FOUND', `no job ${jobId}; list jobs with \`quiver jobs\``);
+    return state;
+  }
+
+  /** Resolves with the job's state once it is terminal. */
+  async wait(jobId: string): Promise<JobState> {
+    const running = this.running.get(jobId);
+    if (running !== undefined) return running;
+    const state = await this.get(jobId);
+    if (state === null) throw new QuiverError('NOT_FOUND', `no job ${jobId}; list jobs with \`quiver jobs\``);
+    return state;
+  }
+
+  onEvent(listener: (event: JobEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  /** Stops consuming; running jobs stay in the jobs bucket and resume on the next start. */
+  async close(): Promise<void> {
+    for (const sub of this.subs) await sub.close();
+    this.subs = [];
+  }
+}

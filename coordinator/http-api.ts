@@ -1,0 +1,144 @@
+/**
+ * The coordinator's HTTP API (fastify), behind a bearer token:
+ *   POST /v1/jobs              {spec}            → 201 {jobId, status}
+ *   GET  /v1/jobs                                → [{jobId, name, status, submittedAt, seconds}]
+ *   GET  /v1/jobs/:id                            → JobResult
+ *   POST /v1/jobs/:id/cancel                     → JobResult
+ *   GET  /v1/jobs/:id/events                     → text/event-stream of JobEvent, ends after the result
+ *   GET  /v1/workers                             → worker heartbeats
+ *   GET  /healthz                                → {ok: true} (no token needed)
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { fastify } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TaskBus, WorkerHeartbeat } from '../shared/bus/types.js';
+import { QuiverError, toErrorData } from '../shared/errors.js';
+import type { ErrorData } from '../shared/errors.js';
+import type { JobEvent } from '../shared/job.js';
+import { isTerminal } from '../shared/job.js';
+import { validateSpec } from '../shared/spec/load.js';
+import type { Coordinator } from './coordinator.js';
+import { jobResult } from './job-state.js';
+
+export interface ApiOptions {
+  token: string;
+  host?: string;
+  port?: number;
+}
+
+function statusFor(err: ErrorData): number {
+  switch (err.code) {
+    case 'SPEC_INVALID':
+    case 'EXPR_INVALID':
+    case 'OPTION_INVALID':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'NOT_FOUND':
+      return 404;
+    case 'API_FAILED':
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') === true ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export async function startApi(coordinator: Coordinator, bus: TaskBus, options: ApiOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+
+  app.setErrorHandler((err, _req, reply) => {
+    const data = toErrorData(err, 'API_FAILED');
+    const fastifyStatus = (err as { statusCode?: number }).statusCode;
+    void reply.code(fastifyStatus !== undefined && fastifyStatus < 500 && !(err instanceof QuiverError) ? fastifyStatus : statusFor(data)).send({ error: data });
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url === '/healthz') return;
+    if (!tokenMatches(req.headers.authorization, options.token)) {
+      throw new QuiverError('UNAUTHORIZED', 'missing or wrong bearer token; pass --token or set QUIVER_TOKEN to the coordinator\'s token');
+    }
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.post<{ Body: { spec?: unknown; jobId?: string } }>('/v1/jobs', async (req, reply) => {
+    if (req.body?.spec === undefined) throw new QuiverError('SPEC_INVALID', 'request body must be {"spec": {...}}');
+    const spec = validateSpec(req.body.spec, 'submitted spec');
+    const state = await coordinator.submit(spec, req.body.jobId);
+    return reply.code(201).send({ jobId: state.jobId, status: state.status });
+  });
+
+  app.get('/v1/jobs', async () =>
+    (await coordinator.list()).map((s) => {
+      const r = jobResult(s);
+      return { jobId: s.jobId, name: s.name, status: s.status, submittedAt: r.submittedAt, seconds: r.seconds, records: r.records };
+    }),
+  );
+
+  const load = async (id: string) => {
+    const state = await coordinator.get(id);
+    if (state === null) throw new QuiverError('NOT_FOUND', `no job ${id}; list jobs with \`quiver jobs\``);
+    return state;
+  };
+
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (req) => jobResult(await load(req.params.id)));
+
+  app.post<{ Params: { id: string } }>('/v1/jobs/:id/cancel', async (req) => {
+    await load(req.params.id);
+    return jobResult(await coordinator.cancel(req.params.id));
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', async (req, reply) => {
+    const state = await load(req.params.id);
+    streamEvents(reply, coordinator, req.params.id, isTerminal(state.status) ? jobResult(state) : undefined);
+    return reply;
+  });
+
+  app.get('/v1/workers', async () => {
+    const beats: WorkerHeartbeat[] = [];
+    for (const key of await bus.workers.keys()) {
+      const hb = await bus.workers.get<WorkerHeartbeat>(key);
+      if (hb !== null) beats.push(hb);
+    }
+    return beats.sort((a, b) => a.workerId.localeCompare(b.workerId));
+  });
+
+  const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7070 });
+  return { app, url };
+}
+
+function streamEvents(reply: FastifyReply, coordinator: Coordinator, jobId: string, finished: ReturnType<typeof jobResult> | undefined): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (e: JobEvent): void => {
+    res.write(`data: ${JSON.stringify(e)}\n\n`);
+  };
+  if (finished !== undefined) {
+    send({ type: 'result', jobId, result: finished, at: Date.now() });
+    res.end();
+    return;
+  }
+  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+  const off = coordinator.onEvent((e) => {
+    if (e.jobId !== jobId) return;
+    send(e);
+    if (e.type === 'result') stop();
+  });
+  function stop(): void {
+    clearInterval(ping);
+    off();
+    res.end();
+  }
+  res.on('close', () => {
+    clearInterval(ping);
+    off();
+  });
+}
+

@@ -1,0 +1,154 @@
+/**
+ * Pure functions over a job's persisted state: creating it from a spec, building task
+ * descriptors, and summarizing it into the JobResult users see.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Dataset } from '../shared/dataset.js';
+import type { JobResult, JobState, OutputResult, StageResult, StageState, TaskRecord } from '../shared/job.js';
+import type { JobSpec } from '../shared/spec/types.js';
+import { stageInputs } from '../shared/spec/types.js';
+import type { StoreConfig } from '../shared/store/types.js';
+import { joinUri } from '../shared/store/uri.js';
+import type { ShardRef } from '../shared/dataset.js';
+import type { TaskDescriptor } from '../shared/task.js';
+import { taskId } from '../shared/task.js';
+
+export const DEFAULT_SHARD_ROWS = 65_536;
+export const DEFAULT_MAX_ATTEMPTS = 4;
+
+/** `users-etl-20261123-091502-3fa2`: sortable, unique, and safe as a NATS subject token. */
+export function newJobId(name: string, now = new Date()): string {
+  const iso = now.toISOString();
+  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+  return `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export function newJobState(spec: JobSpec, opts: { jobId?: string; mode: 'local' | 'cluster'; store: StoreConfig; now?: number }): JobState {
+  const now = opts.now ?? Date.now();
+  return {
+    jobId: opts.jobId ?? newJobId(spec.name, new Date(now)),
+    name: spec.name,
+    spec,
+    mode: opts.mode,
+    status: 'queued',
+    store: opts.store,
+    shardRows: spec.defaults?.shardRows ?? DEFAULT_SHARD_ROWS,
+    maxAttempts: spec.defaults?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    stages: spec.stages.map((s): StageState => ({ id: s.id, op: s.op, status: 'pending', phases: [] })),
+    submittedAt: now,
+    revision: 0,
+  };
+}
+
+export function stagePrefix(state: JobState, stageId: string): string {
+  return joinUri(state.store.root, 'jobs', state.jobId, stageId) + '/';
+}
+
+export function descriptorFor(state: JobState, stage: StageState, phase: number, rec: TaskRecord): TaskDescriptor {
+  return {
+    id: taskId(state.jobId, stage.id, phase, rec.index),
+    jobId: state.jobId,
+    stageId: stage.id,
+    phase,
+    index: rec.index,
+    op: stage.op,
+    inputs: rec.inputs,
+    outputPrefix: rec.outputPrefix,
+    params: rec.params,
+    store: state.store,
+    maxAttempts: state.maxAttempts,
+  };
+}
+
+function num(stats: Record<string, unknown> | undefined, key: string): number {
+  const v = stats?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+function stageResult(stage: StageState): StageResult {
+  const all = stage.phases.flatMap((p) => p.tasks);
+  const first = stage.phases[0]?.tasks ?? [];
+  const seconds = stage.startedAt === undefined ? 0 : ((stage.finishedAt ?? Date.now()) - stage.startedAt) / 1000;
+  return {
+    id: stage.id,
+    op: stage.op,
+    status: stage.status,
+    tasks: {
+      total: all.length,
+      succeeded: all.filter((t) => t.status === 'succeeded').length,
+      failed: all.filter((t) => t.status === 'failed').length,
+      retries: all.reduce((n, t) => n + t.retries, 0),
+      phases: stage.phases.length,
+    },
+    seconds,
+    rowsIn: first.reduce((n, t) => n + num(t.output?.stats, 'rowsIn'), 0),
+    rowsOut: stage.output?.rows ?? 0,
+    quarantined: all.reduce((n, t) => n + num(t.output?.stats, 'quarantined'), 0),
+  };
+}
+
+/** The longest common directory of a list of URIs (ending with `/`). */
+export function commonDir(uris: string[]): string {
+  if (uris.length === 0) return '';
+  let prefix = uris[0]!;
+  for (const u of uris) {
+    while (!u.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  }
+  const cut = prefix.lastIndexOf('/');
+  return cut >= 0 ? prefix.slice(0, cut + 1) : prefix;
+}
+
+function outputOf(stage: string, refs: ShardRef[]): OutputResult {
+  return {
+    stage,
+    uri: commonDir(refs.map((r) => r.uri)),
+    rows: refs.reduce((n, r) => n + r.rows, 0),
+    bytes: refs.reduce((n, r) => n + r.bytes, 0),
+    files: refs.length,
+  };
+}
+
+/** Stages whose output no other stage reads: the job's outputs. */
+export function sinkStages(spec: JobSpec): string[] {
+  const read = new Set(spec.stages.flatMap(stageInputs));
+  return spec.stages.filter((s) => !read.has(s.id)).map((s) => s.id);
+}
+
+export function jobResult(state: JobState): JobResult {
+  const stages = state.stages.map(stageResult);
+  const sinks = new Set(sinkStages(state.spec));
+  const sources = new Set(state.spec.stages.filter((s) => stageInputs(s).length === 0).map((s) => s.id));
+  const outputs: OutputResult[] = [];
+  const quarantine: OutputResult[] = [];
+  let filtered = 0;
+  for (const st of state.stages) {
+    const tasks = st.phases.flatMap((p) => p.tasks);
+    filtered += tasks.reduce((n, t) => n + num(t.output?.stats, 'filtered'), 0);
+    if (sinks.has(st.id) && st.output !== undefined) outputs.push(outputOf(st.id, (st.output as Dataset).shards));
+    const q = tasks.flatMap((t) => t.output?.quarantine ?? []);
+    if (q.length > 0) quarantine.push(outputOf(st.id, q));
+  }
+  const errors = state.error === undefined ? [] : [state.error];
+  const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const result: JobResult = {
+    jobId: state.jobId,
+    name: state.name,
+    mode: state.mode,
+    status: state.status,
+    submittedAt: iso(state.submittedAt)!,
+    seconds: state.startedAt === undefined ? 0 : ((state.finishedAt ?? Date.now()) - state.startedAt) / 1000,
+    stages,
+    records: {
+      in: stages.filter((s) => sources.has(s.id)).reduce((n, s) => n + s.rowsIn, 0),
+      out: outputs.reduce((n, o) => n + o.rows, 0),
+      quarantined: stages.reduce((n, s) => n + s.quarantined, 0),
+      filtered,
+    },
+    outputs,
+    quarantine,
+    errors,
+  };
+  if (state.startedAt !== undefined) result.startedAt = iso(state.startedAt)!;
+  if (state.finishedAt !== undefined) result.finishedAt = iso(state.finishedAt)!;
+  return result;
+}

@@ -1,0 +1,33 @@
+/**
+ * The registry of operators: the only module that names them all. Workers look kernels up
+ * here by the task's `op`; the planner looks up the coordinator halves; the job-spec schema
+ * is composed from each operator's stage schema.
+ */
+import { QuiverError } from '../errors.js';
+import type { Operator } from './types.js';
+import { aggregateOperator } from './aggregate.js';
+import { deriveOperator } from './derive.js';
+import { filterOperator } from './filter.js';
+import { ingestOperator } from './ingest.js';
+import { selectOperator } from './select.js';
+import { writeOperator } from './write.js';
+
+const operators: ReadonlyMap<string, Operator> = new Map(
+  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, writeOperator].map((op) => [op.name, op]),
+);
+
+export function operatorNames(): string[] {
+  return [...operators.keys()];
+}
+
+export function allOperators(): Operator[] {
+  return [...operators.values()];
+}
+
+export function getOperator(name: string): Operator {
+  const op = operators.get(name);
+  if (op === undefined) {
+    throw QuiverError.nonRetryable('SPEC_INVALID', `unknown operator "${name}"; use one of: ${operatorNames().join(', ')}`);
+  }
+  return op;
+}

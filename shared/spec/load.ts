@@ -1,0 +1,109 @@
+/**
+ * Loading and validating job specs (YAML or JSON). Validation runs before anything else: the
+ * JSON Schema first, then what a schema cannot say (unique ids, inputs that name earlier
+ * stages, operator arity). Every error names the field path (`stages[2].aggs[0].fn`) and what
+ * is allowed.
+ */
+import { readFile } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { QuiverError } from '../errors.js';
+import { getOperator } from '../operators/registry.js';
+import { jobSpecSchema } from './schema.js';
+import type { JobSpec } from './types.js';
+import { stageInputs } from './types.js';
+
+let validator: ValidateFunction | undefined;
+
+function getValidator(): ValidateFunction {
+  if (validator === undefined) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    validator = ajv.compile(jobSpecSchema());
+  }
+  return validator;
+}
+
+/** `/stages/2/aggs/0/fn` → `stages[2].aggs[0].fn` */
+export function fieldPath(pointer: string): string {
+  let out = '';
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(key) ? `[${key}]` : out === '' ? key : `.${key}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function describe(err: ErrorObject): string {
+  const path = fieldPath(err.instancePath);
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'additionalProperties':
+      return `${path}: unknown field "${String(p.additionalProperty)}"`;
+    case 'required':
+      return `${path}: missing required field "${String(p.missingProperty)}"`;
+    case 'enum':
+      return `${path}: must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${path}: must be ${JSON.stringify(p.allowedValue)}`;
+    default:
+      return `${path}: ${err.message ?? 'is invalid'}`;
+  }
+}
+
+/** Validates a parsed spec object; returns it typed or throws SPEC_INVALID listing every problem. */
+export function validateSpec(value: unknown, source = 'job spec'): JobSpec {
+  const validate = getValidator();
+  if (!validate(value)) {
+    const lines = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe))];
+    throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is invalid:\n  - ${lines.join('\n  - ')}`, { details: { errors: lines } });
+  }
+  const spec = value as JobSpec;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  spec.stages.forEach((stage, i) => {
+    const path = `stages[${i}]`;
+    if (seen.has(stage.id)) problems.push(`${path}.id: "${stage.id}" is used by an earlier stage; stage ids must be unique`);
+    const inputs = stageInputs(stage);
+    for (const input of inputs) {
+      if (!seen.has(input)) {
+        const earlier = [...seen];
+        problems.push(
+          `${path}.input: "${input}" is not an earlier stage; ` +
+            (earlier.length > 0 ? `use one of: ${earlier.join(', ')}` : 'the first stage takes no input (use an ingest stage)'),
+        );
+      }
+    }
+    const op = getOperator(stage.op);
+    if (inputs.length < op.arity.min || inputs.length > op.arity.max) {
+      const want = op.arity.min === op.arity.max ? `${op.arity.min}` : `${op.arity.min} to ${op.arity.max}`;
+      problems.push(`${path}.input: operator "${stage.op}" takes ${want} input stage(s), got ${inputs.length}`);
+    }
+    seen.add(stage.id);
+  });
+  if (problems.length > 0) {
+    throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is invalid:\n  - ${problems.join('\n  - ')}`, { details: { errors: problems } });
+  }
+  return spec;
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and validates it. */
+export function parseSpec(text: string, source = 'job spec'): JobSpec {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return validateSpec(value, source);
+}
+
+export async function loadSpec(path: string): Promise<JobSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw QuiverError.nonRetryable('NOT_FOUND', `cannot read job spec ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseSpec(text, path);
+}
