@@ -1,19 +1,24 @@
 /** A few rows of an output folder (Arrow, Parquet or CSV files), as an aligned text table. */
-import { tableFromIPC } from 'apache-arrow';
+import { Type } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm';
 import { decodeTable } from '../shared/arrow/ipc.js';
+import { formatDate, formatTimestamp, readParquet } from '../shared/formats/index.js';
 import { createStore } from '../shared/store/index.js';
 
 function rowsOf(table: Table, limit: number): { header: string[]; rows: string[][] } {
-  const header = table.schema.fields.map((f) => f.name);
+  const fields = table.schema.fields;
+  const header = fields.map((f) => f.name);
   const rows: string[][] = [];
   for (let i = 0; i < Math.min(limit, table.numRows); i++) {
-    const row = table.get(i)?.toJSON() ?? {};
-    rows.push(header.map((h) => {
-      const v = (row as Record<string, unknown>)[h];
-      return v === null || v === undefined ? '∅' : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v);
-    }));
+    rows.push(
+      fields.map((f) => {
+        const v: unknown = table.getChild(f.name)?.get(i);
+        if (v === null || v === undefined) return '∅';
+        if (f.type.typeId === Type.Date) return formatDate(Math.floor(Number(v) / 86_400_000));
+        if (f.type.typeId === Type.Timestamp) return formatTimestamp(Number(v));
+        return typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v);
+      }),
+    );
   }
   return { header, rows };
 }
@@ -29,7 +34,7 @@ export async function previewOutput(uri: string, limit = 5): Promise<string> {
     const lines = new TextDecoder().decode(bytes).split('\n');
     view = { header: (lines[0] ?? '').split(','), rows: lines.slice(1, limit + 1).filter((l) => l !== '').map((l) => l.split(',')) };
   } else if (first.uri.endsWith('.parquet')) {
-    view = rowsOf(tableFromIPC(readParquet(bytes).intoIPCStream()), limit);
+    view = rowsOf(readParquet(bytes), limit);
   } else {
     view = rowsOf(decodeTable(bytes), limit);
   }

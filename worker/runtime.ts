@@ -224,7 +224,9 @@ export class QuiverWorker {
       const output = await this.runTask(task, signal);
       this.tasksDone++;
       await this.report(delivered, { ok: true, output, final: true, seconds: (performance.now() - started) / 1000 });
-      await delivered.ack();
+      // The result is stored; if the ack is lost the task is redelivered, rerun with identical
+      // outputs, and its second result ignored by the coordinator (first commit wins).
+      await delivered.ack().catch((err: unknown) => this.log.warn({ err, task: task.id }, 'ack failed after the result was reported'));
     } catch (err) {
       const error = toErrorData(err, 'KERNEL_FAILED');
       const shuttingDown = signal.aborted && this.stateValue === 'draining' && !this.cancelled.has(task.jobId);

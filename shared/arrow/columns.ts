@@ -3,7 +3,7 @@
  * them to Arrow without per-value boxing; readers give kernels plain JS values (numbers,
  * strings, booleans; ints, timestamps and dates as numbers) or null.
  */
-import { makeData, makeVector, Table, Vector, Type } from 'apache-arrow';
+import { makeData, RecordBatch, Struct, Table, Type } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
 import type { ColumnType, SchemaDef } from '../dataset.js';
 import { arrowType, toArrowSchema } from './schema.js';
@@ -134,12 +134,11 @@ function allocValues(type: ColumnType, cap: number): Float64Array | BigInt64Arra
 /** Builds a table from finished builders in schema order. */
 export function tableFromBuilders(schema: SchemaDef, builders: ColumnBuilder[]): Table {
   const arrowSchema = toArrowSchema(schema);
-  const columns: Record<string, Vector> = {};
-  schema.fields.forEach((f, i) => {
-    columns[f.name] = makeVector(builders[i]!.finish());
-  });
-  if (schema.fields.length === 0) return new Table(arrowSchema);
-  return new Table(arrowSchema, columns as never);
+  const children = schema.fields.map((_, i) => builders[i]!.finish());
+  const length = children[0]?.length ?? 0;
+  // One record batch built from a struct Data: works for zero rows too, and keeps the declared schema.
+  const batch = new RecordBatch(arrowSchema, makeData({ type: new Struct(arrowSchema.fields), length, nullCount: 0, children }));
+  return new Table([batch]);
 }
 
 /** Reads a column as plain JS values: numbers for int/float/timestamp/date, strings, booleans, or null. */

@@ -9,11 +9,12 @@ import { aggregateOperator } from './aggregate.js';
 import { deriveOperator } from './derive.js';
 import { filterOperator } from './filter.js';
 import { ingestOperator } from './ingest.js';
+import { noopOperator } from './noop.js';
 import { selectOperator } from './select.js';
 import { writeOperator } from './write.js';
 
 const operators: ReadonlyMap<string, Operator> = new Map(
-  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, writeOperator].map((op) => [op.name, op]),
+  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, writeOperator, noopOperator].map((op) => [op.name, op]),
 );
 
 export function operatorNames(): string[] {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { isErrorCode, QuiverError } from '../../shared/errors.js';
+import type { QuiverError } from '../../shared/errors.js';
+import { isErrorCode } from '../../shared/errors.js';
 import { fieldPath, parseSpec } from '../../shared/spec/load.js';
 import { resolveSpecPaths } from '../../shared/spec/paths.js';
 import { jobSpecSchema } from '../../shared/spec/schema.js';
@@ -44,7 +45,8 @@ test('schema errors name the field path and what is allowed', () => {
 test('graph errors: duplicate ids, unknown or later inputs, arity', () => {
   assert.match(specError(`name: x\nstages:\n${ingest}${ingest}`), /stages\[1\]\.id: "raw" is used by an earlier stage/);
   assert.match(specError(`name: x\nstages:\n${ingest}  - id: w\n    op: write\n    input: nope\n`), /stages\[1\]\.input: "nope" is not an earlier stage; use one of: raw/);
-  assert.match(specError(`name: x\nstages:\n  - id: w\n    op: write\n`), /stages\[0\]\.input: operator "write" takes 1 input stage\(s\), got 0/);
+  assert.match(specError(`name: x\nstages:\n  - id: w\n    op: write\n`), /stages\[0\]: missing required field "input"/);
+  assert.match(specError(`name: x\nstages:\n${ingest}  - id: n\n    op: noop\n    input: [raw, raw]\n`), /stages\[1\]\.input: operator "noop" takes 0 to 1 input stage\(s\), got 2/);
 });
 
 test('not YAML at all is a clear SPEC_INVALID', () => {
@@ -64,7 +66,7 @@ test('examples validate', async () => {
 test('relative local paths become absolute, URIs stay', () => {
   const spec = parseSpec(`name: x\nstages:\n  - id: raw\n    op: ingest\n    source: { uri: [data/a.csv, "s3://b/k.csv", /abs/c.csv] }\n  - id: w\n    op: write\n    input: raw\n    uri: out/dir/\n`);
   const abs = resolveSpecPaths(spec, '/work/here');
-  assert.deepEqual((abs.stages[0] as { source: { uri: string[] } }).source.uri, ['/work/here/data/a.csv', 's3://b/k.csv', '/abs/c.csv']);
-  assert.equal((abs.stages[1] as { uri: string }).uri, '/work/here/out/dir/');
-  assert.equal((spec.stages[0] as { source: { uri: string[] } }).source.uri[0], 'data/a.csv', 'input spec not mutated');
+  assert.deepEqual((abs.stages[0] as unknown as { source: { uri: string[] } }).source.uri, ['/work/here/data/a.csv', 's3://b/k.csv', '/abs/c.csv']);
+  assert.equal((abs.stages[1] as unknown as { uri: string }).uri, '/work/here/out/dir/');
+  assert.equal((spec.stages[0] as unknown as { source: { uri: string[] } }).source.uri[0], 'data/a.csv', 'input spec not mutated');
 });

@@ -1,0 +1,28 @@
+/**
+ * Benchmarks: `npm run bench -- <dispatch|ingest> [--tasks N] [--rows N]`. Prints a Markdown
+ * table with the machine; copy it into benchmarks/RESULTS.md with the command.
+ */
+import { setLogLevel } from '../shared/log.js';
+import { benchDispatch } from './dispatch.js';
+import { machine } from './harness.js';
+import { benchIngest } from './ingest.js';
+
+const [scenario, ...rest] = process.argv.slice(2);
+const flag = (name: string, dflt: number): number => {
+  const i = rest.indexOf(`--${name}`);
+  return i >= 0 ? Number(rest[i + 1]) : dflt;
+};
+
+setLogLevel('warn');
+console.log(`machine: ${machine()}`);
+switch (scenario) {
+  case 'dispatch':
+    await benchDispatch({ tasks: flag('tasks', 2000) });
+    break;
+  case 'ingest':
+    await benchIngest({ rows: flag('rows', 1_000_000) });
+    break;
+  default:
+    console.error('usage: npm run bench -- <dispatch|ingest> [--tasks N] [--rows N]');
+    process.exitCode = 2;
+}

@@ -1,0 +1,145 @@
+/**
+ * The ingest stage's fields, their JSON Schema, and their validation into resolved options.
+ */
+import type { ColumnType, SchemaDef } from '../../dataset.js';
+import { QuiverError } from '../../errors.js';
+import { COLUMN_TYPES } from '../../arrow/schema.js';
+import { DEFAULT_NULL_VALUES } from '../../formats/types.js';
+import type { StageSpec } from '../../spec/types.js';
+import type { TextFormat } from './sources.js';
+
+export interface IngestSourceSpec {
+  uri: string | string[];
+  format?: TextFormat | 'auto';
+  header?: boolean;
+  delimiter?: string;
+  quote?: string;
+  nullValues?: string[];
+  schema?: Record<string, ColumnType>;
+}
+
+export interface IngestStage extends StageSpec {
+  source: IngestSourceSpec;
+  shardRows?: number;
+}
+
+/** What every ingest task carries: all the kernel needs to parse its bytes. */
+export interface IngestParams {
+  format: TextFormat;
+  /** URI of the source file (for quarantine records). */
+  source: string;
+  /** The input is gzip-compressed: the task holds the whole file. */
+  gzip: boolean;
+  /** The stage's output schema (every task the same). */
+  schema: SchemaDef;
+  /** CSV: the file's column names in file order. */
+  columns: string[];
+  delimiter: string;
+  quote: string;
+  nullValues: string[];
+  /** The input starts with a header row to skip (whole-file tasks). */
+  skipHeader: boolean;
+  /** 1-based line number in the file of the input's first byte. */
+  line: number;
+  /** Rows expected in the input (0 when unknown), to size buffers. */
+  rows: number;
+  /** Rows per output shard (a gzip task may write several shards). */
+  shardRows: number;
+}
+
+export interface IngestOptions {
+  uris: string[];
+  format: TextFormat | 'auto';
+  header: boolean;
+  delimiter: string | undefined;
+  quote: string;
+  nullValues: string[];
+  declared: Record<string, ColumnType>;
+  shardRows: number;
+}
+
+const typeNames = COLUMN_TYPES.join(', ');
+
+export const ingestSchema: Record<string, unknown> = {
+  type: 'object',
+  required: ['id', 'op', 'source'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string' },
+    op: { const: 'ingest' },
+    source: {
+      type: 'object',
+      required: ['uri'],
+      additionalProperties: false,
+      description: 'The files to read.',
+      properties: {
+        uri: {
+          description: "Local paths, globs (data/*.csv, logs/**/*.jsonl.gz), s3://bucket/key URIs, s3:// globs, or prefixes ending in '/' (every .csv/.tsv/.ndjson/.jsonl[.gz] under them).",
+          oneOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+          ],
+        },
+        format: { enum: ['csv', 'ndjson', 'auto'], default: 'auto', description: 'auto: by extension (.csv/.tsv → csv, .ndjson/.jsonl → ndjson, each optionally .gz).' },
+        header: { type: 'boolean', default: true, description: 'CSV: the first row names the columns. Without it columns are column_1, column_2... or the keys of `schema` when their count matches.' },
+        delimiter: { type: 'string', minLength: 1, maxLength: 1, description: "CSV field delimiter. Default ',' (tab for .tsv files)." },
+        quote: { type: 'string', maxLength: 1, default: '"', description: "CSV quote character; '' turns quoting off." },
+        nullValues: {
+          type: 'array',
+          items: { type: 'string' },
+          description: `Field texts read as null (unquoted ones, for string columns). Default: ${DEFAULT_NULL_VALUES.map((v) => JSON.stringify(v)).join(', ')}.`,
+        },
+        schema: {
+          type: 'object',
+          additionalProperties: { enum: [...COLUMN_TYPES] },
+          description: `Column types by name (${typeNames}); they override the types inferred from the first 10,000 rows.`,
+        },
+      },
+    },
+    shardRows: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Target rows per output shard (default: the job default, 65536).' },
+  },
+};
+
+function invalid(path: string, message: string): QuiverError {
+  return QuiverError.nonRetryable('SPEC_INVALID', `${path}.${message}`);
+}
+
+/** Checks the stage's fields and fills in defaults. */
+export function resolveIngest(stage: StageSpec, path: string, defaultShardRows: number): IngestOptions {
+  const src = (stage as Partial<IngestStage>).source as unknown;
+  if (typeof src !== 'object' || src === null || Array.isArray(src)) throw invalid(path, 'source: required, an object with at least `uri`');
+  const s = src as Record<string, unknown>;
+  const uris = typeof s.uri === 'string' ? [s.uri] : s.uri;
+  if (!Array.isArray(uris) || uris.length === 0 || uris.some((u) => typeof u !== 'string' || u === '')) {
+    throw invalid(path, 'source.uri: give a path, glob or s3:// URI, or a non-empty list of them');
+  }
+  const format = s.format ?? 'auto';
+  if (format !== 'csv' && format !== 'ndjson' && format !== 'auto') throw invalid(path, `source.format: use csv, ndjson or auto, got ${JSON.stringify(format)}`);
+  if (s.header !== undefined && typeof s.header !== 'boolean') throw invalid(path, 'source.header: must be true or false');
+  if (s.delimiter !== undefined && (typeof s.delimiter !== 'string' || s.delimiter.length !== 1 || /[\r\n"]/.test(s.delimiter))) {
+    throw invalid(path, `source.delimiter: must be one character other than a quote or newline, got ${JSON.stringify(s.delimiter)}`);
+  }
+  if (s.quote !== undefined && (typeof s.quote !== 'string' || s.quote.length > 1 || /[\r\n]/.test(s.quote))) {
+    throw invalid(path, `source.quote: must be one character, or '' for no quoting, got ${JSON.stringify(s.quote)}`);
+  }
+  if (s.nullValues !== undefined && (!Array.isArray(s.nullValues) || s.nullValues.some((v) => typeof v !== 'string'))) {
+    throw invalid(path, 'source.nullValues: must be a list of strings');
+  }
+  const declared = (s.schema ?? {}) as Record<string, unknown>;
+  if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) throw invalid(path, 'source.schema: must map column names to types');
+  for (const [name, type] of Object.entries(declared)) {
+    if (!COLUMN_TYPES.includes(type as ColumnType)) throw invalid(path, `source.schema.${name}: use one of ${typeNames}, got ${JSON.stringify(type)}`);
+  }
+  const shardRows = (stage as Partial<IngestStage>).shardRows ?? defaultShardRows;
+  if (!Number.isInteger(shardRows) || shardRows < 1) throw invalid(path, `shardRows: must be a whole number ≥ 1, got ${JSON.stringify(shardRows)}`);
+  return {
+    uris: uris as string[],
+    format,
+    header: (s.header as boolean | undefined) ?? true,
+    delimiter: s.delimiter as string | undefined,
+    quote: (s.quote as string | undefined) ?? '"',
+    nullValues: (s.nullValues as string[] | undefined) ?? [...DEFAULT_NULL_VALUES],
+    declared: declared as Record<string, ColumnType>,
+    shardRows,
+  };
+}
