@@ -20,6 +20,7 @@ import type { JobSpec } from '../shared/spec/types.js';
 import type { ObjectStore, StoreConfig } from '../shared/store/types.js';
 import { JobRunner } from './job-runner.js';
 import { jobResult, newJobState } from './job-state.js';
+import { JobStore } from './job-store.js';
 
 export interface CoordinatorOptions {
   store: StoreConfig;
@@ -32,6 +33,7 @@ export class Coordinator {
   private readonly events = new EventEmitter();
   private subs: Subscription[] = [];
   private readonly log = logger('coordinator');
+  private readonly jobs: JobStore;
 
   constructor(
     private readonly bus: TaskBus,
@@ -39,14 +41,17 @@ export class Coordinator {
     private readonly options: CoordinatorOptions,
   ) {
     this.events.setMaxListeners(0);
+    this.jobs = new JobStore(bus.jobs);
   }
 
   /** Resumes unfinished jobs from the jobs bucket, then starts consuming results. */
   async start(): Promise<void> {
     const resumed: JobState[] = [];
-    for (const key of await this.bus.jobs.keys()) {
-      const state = await this.bus.jobs.get<JobState>(key);
-      if (state !== null && !isTerminal(state.status)) resumed.push(state);
+    for (const id of await this.jobs.jobIds()) {
+      const header = await this.jobs.header(id);
+      if (header === null || isTerminal(header.status)) continue;
+      const state = await this.jobs.load(id);
+      if (state !== null) resumed.push(state);
     }
     // Runners must exist before results flow, so no result of a resumed job is dropped.
     for (const state of resumed) this.runners.set(state.jobId, new JobRunner(state, this.deps()));
@@ -65,7 +70,7 @@ export class Coordinator {
   }
 
   private deps() {
-    return { bus: this.bus, store: this.store, emit: (e: JobEvent) => this.emit(e) };
+    return { bus: this.bus, store: this.store, jobs: this.jobs, emit: (e: JobEvent) => this.emit(e) };
   }
 
   private emit(event: JobEvent): void {
@@ -89,7 +94,7 @@ export class Coordinator {
     const opts: Parameters<typeof newJobState>[1] = { mode: this.options.mode, store: this.options.store };
     if (jobId !== undefined) opts.jobId = jobId;
     const state = newJobState(spec, opts);
-    if ((await this.bus.jobs.get(state.jobId)) !== null) {
+    if (await this.jobs.exists(state.jobId)) {
       throw new QuiverError('API_FAILED', `job ${state.jobId} already exists; submit with another id`);
     }
     const runner = new JobRunner(state, this.deps());
@@ -100,14 +105,16 @@ export class Coordinator {
     return state;
   }
 
+  /** The full state of a job (running ones from memory, others from the jobs bucket). */
   async get(jobId: string): Promise<JobState | null> {
-    return this.runners.get(jobId)?.state ?? (await this.bus.jobs.get<JobState>(jobId));
+    return this.runners.get(jobId)?.state ?? (await this.jobs.load(jobId));
   }
 
+  /** Every job, newest first: running ones in full, others as headers (with `result` once ended). */
   async list(): Promise<JobState[]> {
     const states: JobState[] = [];
-    for (const key of await this.bus.jobs.keys()) {
-      const s = await this.get(key);
+    for (const id of await this.jobs.jobIds()) {
+      const s = this.runners.get(id)?.state ?? (await this.jobs.header(id));
       if (s !== null) states.push(s);
     }
     return states.sort((a, b) => b.submittedAt - a.submittedAt);
@@ -119,7 +126,7 @@ export class Coordinator {
       await runner.cancel();
       return runner.state;
     }
-    const state = await this.bus.jobs.get<JobState>(jobId);
+    const state = await this.jobs.load(jobId);
     if (state === null) throw new QuiverError('NOT_FOUND', `no job ${jobId}; list jobs with \`quiver jobs\``);
     return state;
   }

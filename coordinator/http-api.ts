@@ -76,7 +76,7 @@ export async function startApi(coordinator: Coordinator, bus: TaskBus, options: 
 
   app.get('/v1/jobs', async () =>
     (await coordinator.list()).map((s) => {
-      const r = jobResult(s);
+      const r = s.result ?? jobResult(s);
       return { jobId: s.jobId, name: s.name, status: s.status, submittedAt: r.submittedAt, seconds: r.seconds, records: r.records };
     }),
   );

@@ -17,11 +17,13 @@ import type { PhaseOutcome, PhasePlan, PlanContext } from '../shared/operators/t
 import { stageInputs } from '../shared/spec/types.js';
 import type { ObjectStore } from '../shared/store/types.js';
 import type { TaskResult } from '../shared/task.js';
-import { descriptorFor, stagePrefix } from './job-state.js';
+import { descriptorFor, jobResult, stagePrefix } from './job-state.js';
+import type { JobStore } from './job-store.js';
 
 export interface JobRunnerDeps {
   bus: TaskBus;
   store: ObjectStore;
+  jobs: JobStore;
   emit: (event: JobEvent) => void;
 }
 
@@ -170,20 +172,21 @@ export class JobRunner {
       rec.seconds = r.seconds;
       const done = st.phases[r.phase]!.tasks.filter((t) => t.status === 'succeeded').length;
       const rows = Number(r.output.stats.rowsIn ?? 0);
+      await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, rec);
       this.deps.emit({ type: 'task', jobId: r.jobId, stage: r.stageId, phase: r.phase, index: r.index, ok: true, rows, done, total, retry: false, at: Date.now() });
-      await this.persist();
       this.checkPhase();
       return;
     }
     const error = r.error ?? { code: 'INTERNAL', message: 'task failed without an error', retryable: false };
     if (!r.final) {
       rec.retries++;
+      await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, rec);
       this.deps.emit({ type: 'task', jobId: r.jobId, stage: r.stageId, phase: r.phase, index: r.index, ok: false, rows: 0, done: 0, total, retry: true, at: Date.now() });
-      await this.persist();
       return;
     }
     rec.status = 'failed';
     rec.error = error;
+    await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, rec);
     await this.fail(this.taskError(st, r.phase, r.index, error, r.attempt));
   }
 
@@ -199,6 +202,7 @@ export class JobRunner {
       retryable: false,
     };
     rec.error = error;
+    await this.deps.jobs.saveOutcome(t.jobId, t.stageId, t.phase, rec);
     await this.fail(this.taskError(st, t.phase, t.index, error, dead.deliveries));
   }
 
@@ -239,6 +243,7 @@ export class JobRunner {
       await this.deps.bus.purgeJob(state.jobId).catch((err: unknown) => this.log.warn({ err }, 'purge failed'));
       await this.deps.bus.publishControl({ type: 'cancel', jobId: state.jobId }).catch((err: unknown) => this.log.warn({ err }, 'cancel broadcast failed'));
     }
+    state.result = jobResult(state);
     await this.persist();
     this.deps.emit({ type: 'job', jobId: state.jobId, status, at: Date.now() });
     const w = this.waiter;
@@ -247,8 +252,9 @@ export class JobRunner {
   }
 
   /**
-   * Writes the state to the jobs bucket; resolves once this call's changes are stored. While a
-   * write is in flight, every caller shares one follow-up write that serializes the state then.
+   * Writes the job header (plans and statuses; task outcomes are written one by one); resolves
+   * once this call's changes are stored. While a write is in flight, every caller shares one
+   * follow-up write that serializes the state then.
    */
   persist(): Promise<void> {
     if (this.queued !== undefined) return this.queued;
@@ -260,7 +266,7 @@ export class JobRunner {
       return this.queued;
     }
     this.state.revision++;
-    this.persisting = this.deps.bus.jobs.put(this.state.jobId, this.state).finally(() => {
+    this.persisting = this.deps.jobs.saveHeader(this.state).finally(() => {
       this.persisting = undefined;
     });
     return this.persisting;

@@ -59,8 +59,10 @@ export interface JobState {
   startedAt?: number;
   finishedAt?: number;
   error?: ErrorData;
-  /** Bumped on every write; a restarted coordinator resumes from the latest. */
+  /** Bumped on every header write. */
   revision: number;
+  /** Set when the job ends: the summary, so listing old jobs needs no task outcomes. */
+  result?: JobResult;
 }
 
 export interface StageResult {

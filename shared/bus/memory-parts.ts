@@ -4,7 +4,7 @@
  */
 import { QuiverError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { assertKvKey } from './names.js';
+import { assertKeyPrefix, assertKvKey } from './names.js';
 import { handlerRetryMs } from './support.js';
 import type { KvStore, Subscription } from './types.js';
 
@@ -133,8 +133,9 @@ export class MemoryKv implements KvStore {
     });
   }
 
-  keys(): Promise<string[]> {
-    return this.op(() => [...this.map.keys()].filter((k) => this.live(k) !== undefined).sort());
+  keys(prefix?: string): Promise<string[]> {
+    if (prefix !== undefined && prefix !== '') assertKeyPrefix(prefix, this.bucket);
+    return this.op(() => [...this.map.keys()].filter((k) => (prefix === undefined || k.startsWith(prefix)) && this.live(k) !== undefined).sort());
   }
 
   private live(key: string): KvEntry | undefined {

@@ -96,6 +96,13 @@ export function assertKvKey(key: string, bucket: string): void {
   }
 }
 
+/** A key prefix for `KvStore.keys(prefix)`: whole tokens ending with a dot, e.g. `res.job-1.`. */
+export function assertKeyPrefix(prefix: string, bucket: string): void {
+  if (!prefix.endsWith('.') || !KV_KEY_RE.test(prefix) || prefix.startsWith('.')) {
+    throw QuiverError.nonRetryable('OPTION_INVALID', `${bucket} key prefix ${JSON.stringify(prefix)} is invalid; give whole tokens ending with '.', e.g. "res.job-1."`);
+  }
+}
+
 export function busNames(namespace: string = DEFAULT_NAMESPACE): BusNames {
   assertNamespace(namespace);
   const upper = namespace.toUpperCase();

@@ -4,7 +4,7 @@
  */
 import type { KV } from '@nats-io/kv';
 import { QuiverError } from '../errors.js';
-import { assertKvKey } from './names.js';
+import { assertKeyPrefix, assertKvKey } from './names.js';
 import { busFailed } from './support.js';
 import type { KvStore } from './types.js';
 
@@ -44,10 +44,11 @@ export class NatsKv implements KvStore {
     }
   }
 
-  async keys(): Promise<string[]> {
+  async keys(prefix?: string): Promise<string[]> {
+    if (prefix !== undefined && prefix !== '') assertKeyPrefix(prefix, this.bucket);
     try {
       const out: string[] = [];
-      for await (const k of await this.kv.keys()) out.push(k);
+      for await (const k of await this.kv.keys(prefix === undefined || prefix === '' ? undefined : `${prefix}>`)) out.push(k);
       return out.sort();
     } catch (err) {
       throw busFailed(`${this.bucket} keys`, err);

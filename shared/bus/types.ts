@@ -38,7 +38,11 @@ export interface KvStore {
   get<T>(key: string): Promise<T | null>;
   put(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
-  keys(): Promise<string[]>;
+  /**
+   * Keys, sorted. With `prefix` (whole dot-separated tokens, ending with `.`, e.g. `res.job-1.`),
+   * only the keys under it: NATS filters on the server.
+   */
+  keys(prefix?: string): Promise<string[]>;
 }
 
 export interface WorkerHeartbeat {
