@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TaskBus, WorkerHeartbeat } from '../shared/bus/types.js';
 import { QuiverError, toErrorData } from '../shared/errors.js';
 import type { ErrorData } from '../shared/errors.js';
-import type { JobEvent } from '../shared/job.js';
+import type { JobEvent, JobState } from '../shared/job.js';
 import { isTerminal } from '../shared/job.js';
 import { validateSpec } from '../shared/spec/load.js';
 import type { Coordinator } from './coordinator.js';
@@ -96,7 +96,7 @@ export async function startApi(coordinator: Coordinator, bus: TaskBus, options: 
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', async (req, reply) => {
     const state = await load(req.params.id);
-    streamEvents(reply, coordinator, req.params.id, isTerminal(state.status) ? jobResult(state) : undefined);
+    streamEvents(reply, coordinator, state);
     return reply;
   });
 
@@ -113,17 +113,28 @@ export async function startApi(coordinator: Coordinator, bus: TaskBus, options: 
   return { app, url };
 }
 
-function streamEvents(reply: FastifyReply, coordinator: Coordinator, jobId: string, finished: ReturnType<typeof jobResult> | undefined): void {
+/** Live events of one job. A late subscriber first gets a snapshot of the running stage; an ended job, its result. */
+function streamEvents(reply: FastifyReply, coordinator: Coordinator, state: JobState): void {
+  const { jobId } = state;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const send = (e: JobEvent): void => {
     res.write(`data: ${JSON.stringify(e)}\n\n`);
   };
-  if (finished !== undefined) {
-    send({ type: 'result', jobId, result: finished, at: Date.now() });
+  if (isTerminal(state.status)) {
+    send({ type: 'result', jobId, result: state.result ?? jobResult(state), at: Date.now() });
     res.end();
     return;
+  }
+  const running = state.stages.find((s) => s.status === 'running');
+  const phase = running?.phases[running.phases.length - 1];
+  if (running !== undefined && phase !== undefined) {
+    const at = Date.now();
+    send({ type: 'stage', jobId, stage: running.id, status: 'running', phase: running.phases.length - 1, tasks: phase.tasks.length, at });
+    const done = phase.tasks.filter((t) => t.status === 'succeeded');
+    const rows = done.reduce((n, t) => n + Number(t.output?.stats.rowsIn ?? 0), 0);
+    if (done.length > 0) send({ type: 'task', jobId, stage: running.id, phase: running.phases.length - 1, index: -1, ok: true, rows, done: done.length, total: phase.tasks.length, retry: false, at });
   }
   const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
   const off = coordinator.onEvent((e) => {

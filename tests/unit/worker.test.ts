@@ -85,3 +85,55 @@ test('worker options are validated, naming the field', () => {
   assert.throws(() => new QuiverWorker(bus, () => createStore(), { threads: 0 }), /threads must be a positive integer/);
   void bus.close();
 });
+
+test('close() drains: in-flight tasks finish within the grace time and nothing new is pulled', async () => {
+  process.env.QUIVER_FAULT_TASK_DELAY_MS = '300';
+  const bus = new MemoryBus({ ackWaitMs: 10_000 });
+  const store = createStore();
+  const worker = new QuiverWorker(bus, () => store, { threads: 2, pollMs: 50, graceMs: 5000 });
+  try {
+    const results = collect(bus, 2);
+    for (let i = 0; i < 4; i++) await bus.dispatch(task('drain', i, 3));
+    await worker.start();
+    await new Promise((r) => setTimeout(r, 150)); // two tasks in flight, two queued
+    await worker.close();
+    assert.equal(worker.state, 'stopped');
+    const done = await results;
+    assert.deepEqual(done.map((r) => r.ok).sort(), [true, true]);
+    const left = await bus.receive(4, 100);
+    assert.equal(left.length, 2, 'the two queued tasks were left for other workers');
+    for (const d of left) await d.ack();
+  } finally {
+    delete process.env.QUIVER_FAULT_TASK_DELAY_MS;
+    await worker.close();
+    await bus.close();
+  }
+});
+
+test('past the grace time, in-flight tasks are handed back and another worker finishes them', async () => {
+  process.env.QUIVER_FAULT_TASK_DELAY_MS = '3000';
+  const bus = new MemoryBus({ ackWaitMs: 10_000 });
+  const store = createStore();
+  const first = new QuiverWorker(bus, () => store, { threads: 1, pollMs: 50, graceMs: 100, workerId: 'first' });
+  const second = new QuiverWorker(bus, () => store, { threads: 1, pollMs: 50, workerId: 'second' });
+  try {
+    const results = collect(bus, 1, 20_000);
+    await bus.dispatch(task('handback', 0, 3));
+    await first.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await first.close();
+    assert.ok(Date.now() - t0 < 2000, 'close() did not wait for the task');
+    delete process.env.QUIVER_FAULT_TASK_DELAY_MS;
+    await second.start();
+    const [r] = await results;
+    assert.equal(r!.ok, true);
+    assert.equal(r!.workerId, 'second');
+    assert.equal(r!.attempt, 2);
+  } finally {
+    delete process.env.QUIVER_FAULT_TASK_DELAY_MS;
+    await first.close();
+    await second.close();
+    await bus.close();
+  }
+});
