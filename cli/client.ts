@@ -70,11 +70,18 @@ export class CoordinatorClient {
   }
 
   /** Streams a job's events until its result; reconnects if the stream drops (e.g. coordinator restart). */
-  async *events(jobId: string): AsyncGenerator<JobEvent> {
+  async *events(jobId: string, reconnectForMs = 120_000): AsyncGenerator<JobEvent> {
+    let lastContact = Date.now();
     for (;;) {
       try {
         const res = await fetch(`${this.base}/v1/jobs/${encodeURIComponent(jobId)}/events`, { headers: { authorization: `Bearer ${this.token}` } });
-        if (!res.ok || res.body === null) throw new QuiverError('API_FAILED', `event stream answered ${res.status}`);
+        if (!res.ok || res.body === null) {
+          const body = (await res.json().catch(() => undefined)) as { error?: ErrorData } | undefined;
+          // Auth and unknown-job errors will not pass by reconnecting.
+          if (body?.error !== undefined && res.status < 500) throw fromErrorData(body.error);
+          throw new QuiverError('API_FAILED', `event stream answered ${res.status}`);
+        }
+        lastContact = Date.now();
         const decoder = new TextDecoder();
         let buf = '';
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -94,6 +101,9 @@ export class CoordinatorClient {
         if (err instanceof QuiverError && err.code !== 'API_FAILED') throw err;
       }
       // The stream ended without a result: the coordinator restarted. Wait for it and reconnect.
+      if (Date.now() - lastContact > reconnectForMs) {
+        throw QuiverError.retryable('API_FAILED', `lost the coordinator at ${this.base} for ${Math.round(reconnectForMs / 1000)}s; the job goes on: follow it with \`quiver status ${jobId}\``);
+      }
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

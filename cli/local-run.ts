@@ -27,10 +27,11 @@ export async function runLocal(spec: JobSpec, options: LocalRunOptions = {}): Pr
   const root = options.storeRoot ?? '.quiver/store';
   const storeRoot = isS3Uri(root) ? root : resolve(root);
   const store = createStore(options.s3 === undefined ? {} : { s3: options.s3 });
-  const bus = await createBus({});
+  const maxDeliver = Math.max(4, spec.defaults?.maxAttempts ?? 4);
+  const bus = await createBus({ maxDeliver });
   const worker = new QuiverWorker(bus, () => store, { threads: options.threads ?? Math.max(1, availableParallelism()) });
   const storeConfig = options.s3?.endpoint === undefined ? { root: storeRoot } : { root: storeRoot, s3: { endpoint: options.s3.endpoint } };
-  const coordinator = new Coordinator(bus, store, { mode: 'local', store: storeConfig });
+  const coordinator = new Coordinator(bus, store, { mode: 'local', store: storeConfig, maxDeliver });
   const off = options.onEvent === undefined ? undefined : coordinator.onEvent(options.onEvent);
   try {
     await worker.start();

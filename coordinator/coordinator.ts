@@ -25,6 +25,11 @@ import { JobStore } from './job-store.js';
 export interface CoordinatorOptions {
   store: StoreConfig;
   mode: 'local' | 'cluster';
+  /**
+   * Deliveries the bus allows a task (its max_deliver). A job's maxAttempts is capped to it, so
+   * a retryable failure ends as the task's own error, not as a dead letter. Default 4.
+   */
+  maxDeliver?: number;
 }
 
 export class Coordinator {
@@ -91,9 +96,17 @@ export class Coordinator {
 
   /** Validated spec in, job id out; the job runs in the background. */
   async submit(spec: JobSpec, jobId?: string): Promise<JobState> {
+    if (jobId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(jobId)) {
+      throw new QuiverError('OPTION_INVALID', `job id ${JSON.stringify(jobId)} is invalid; use letters, digits, '-' and '_' (no dots or spaces)`);
+    }
     const opts: Parameters<typeof newJobState>[1] = { mode: this.options.mode, store: this.options.store };
     if (jobId !== undefined) opts.jobId = jobId;
     const state = newJobState(spec, opts);
+    const maxDeliver = this.options.maxDeliver ?? 4;
+    if (state.maxAttempts > maxDeliver) {
+      this.log.warn({ jobId: state.jobId, maxAttempts: state.maxAttempts, maxDeliver }, 'maxAttempts capped to the bus max deliveries; raise --max-deliver to allow more');
+      state.maxAttempts = maxDeliver;
+    }
     if (await this.jobs.exists(state.jobId)) {
       throw new QuiverError('API_FAILED', `job ${state.jobId} already exists; submit with another id`);
     }

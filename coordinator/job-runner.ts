@@ -18,7 +18,7 @@ import { stageInputs } from '../shared/spec/types.js';
 import type { ObjectStore } from '../shared/store/types.js';
 import type { TaskResult } from '../shared/task.js';
 import { descriptorFor, jobResult, stagePrefix } from './job-state.js';
-import type { JobStore } from './job-store.js';
+import type { JobStore, Outcome } from './job-store.js';
 
 export interface JobRunnerDeps {
   bus: TaskBus;
@@ -165,28 +165,30 @@ export class JobRunner {
     const rec = st?.phases[r.phase]?.tasks[r.index];
     if (st === undefined || rec === undefined || rec.status !== 'pending') return; // duplicate or stale: first commit wins
     const total = st.phases[r.phase]!.tasks.length;
+    // Store the outcome first, commit it in memory after: a failed write leaves the task
+    // pending, so the result (not acked) comes again.
     if (r.ok && r.output !== undefined) {
-      rec.status = 'succeeded';
-      rec.output = r.output;
-      rec.workerId = r.workerId;
-      rec.seconds = r.seconds;
+      const outcome: Outcome = { status: 'succeeded', retries: rec.retries, output: r.output, workerId: r.workerId, seconds: r.seconds };
+      await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, r.index, outcome);
+      if (rec.status !== 'pending' || isTerminal(this.state.status)) return;
+      Object.assign(rec, outcome);
       const done = st.phases[r.phase]!.tasks.filter((t) => t.status === 'succeeded').length;
       const rows = Number(r.output.stats.rowsIn ?? 0);
-      await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, rec);
       this.deps.emit({ type: 'task', jobId: r.jobId, stage: r.stageId, phase: r.phase, index: r.index, ok: true, rows, done, total, retry: false, at: Date.now() });
       this.checkPhase();
       return;
     }
     const error = r.error ?? { code: 'INTERNAL', message: 'task failed without an error', retryable: false };
     if (!r.final) {
+      await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, r.index, { status: 'pending', retries: rec.retries + 1 });
       rec.retries++;
-      await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, rec);
       this.deps.emit({ type: 'task', jobId: r.jobId, stage: r.stageId, phase: r.phase, index: r.index, ok: false, rows: 0, done: 0, total, retry: true, at: Date.now() });
       return;
     }
+    await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, r.index, { status: 'failed', retries: rec.retries, error });
+    if (rec.status !== 'pending' || isTerminal(this.state.status)) return;
     rec.status = 'failed';
     rec.error = error;
-    await this.deps.jobs.saveOutcome(r.jobId, r.stageId, r.phase, rec);
     await this.fail(this.taskError(st, r.phase, r.index, error, r.attempt));
   }
 
@@ -195,21 +197,23 @@ export class JobRunner {
     const st = this.state.stages.find((s) => s.id === t.stageId);
     const rec = st?.phases[t.phase]?.tasks[t.index];
     if (st === undefined || rec === undefined || rec.status !== 'pending' || isTerminal(this.state.status)) return;
-    rec.status = 'failed';
     const error: ErrorData = {
       code: 'TASK_EXHAUSTED',
       message: `no worker finished it in ${dead.deliveries} deliveries (workers died or timed out while running it)`,
       retryable: false,
     };
+    await this.deps.jobs.saveOutcome(t.jobId, t.stageId, t.phase, t.index, { status: 'failed', retries: rec.retries, error });
+    rec.status = 'failed';
     rec.error = error;
-    await this.deps.jobs.saveOutcome(t.jobId, t.stageId, t.phase, rec);
     await this.fail(this.taskError(st, t.phase, t.index, error, dead.deliveries));
   }
 
   private taskError(st: StageState, phase: number, index: number, error: ErrorData, attempts: number): ErrorData {
     const rec = st.phases[phase]!.tasks[index]!;
     const shard = rec.inputs.map((i) => (i.start === undefined ? i.uri : `${i.uri} bytes ${i.start}-${i.end ?? ''}`)).join(', ');
-    const hint = error.retryable
+    const hint = error.code === 'TASK_EXHAUSTED'
+      ? 'the worker running it kept dying or going silent; check worker logs and memory, and raise --ack-wait if tasks legitimately run long without a sign of life'
+      : error.retryable
       ? 'it failed on every attempt; check the worker logs for this task, fix the cause, and resubmit'
       : 'this failure does not go away on retry; fix the input or the spec and resubmit';
     return {

@@ -1,55 +1,85 @@
 /**
  * A job's state in the jobs bucket, written incrementally so that a result costs one small
  * write whatever the job's size:
- *   job.<jobId>                          the header: spec, statuses, phase plans (task inputs and
- *                                        params), stage outputs; once terminal, the JobResult
+ *   job.<jobId>                          the header: spec, statuses, stage outputs, task counts
+ *                                        per phase; once terminal, the JobResult
+ *   plan.<jobId>.<stage>.<phase>.<chunk> a phase's task plans (inputs, params), PLAN_CHUNK tasks
+ *                                        per entry, written once when the phase is planned
  *   res.<jobId>.<stage>.<phase>.<index>  one task's outcome (status, retries, output, error)
- * Loading overlays the outcomes on the header's plans.
+ * Every value stays small (NATS's default max payload is 1 MB) whatever the job's size.
  */
 import type { KvStore } from '../shared/bus/types.js';
 import type { JobState, TaskRecord } from '../shared/job.js';
 
-type Outcome = Pick<TaskRecord, 'status' | 'retries' | 'output' | 'error' | 'workerId' | 'seconds'>;
+export type Outcome = Pick<TaskRecord, 'status' | 'retries' | 'output' | 'error' | 'workerId' | 'seconds'>;
+type Plan = Pick<TaskRecord, 'index' | 'inputs' | 'params' | 'outputPrefix'>;
+
+/** Task plans per KV entry. */
+export const PLAN_CHUNK = 200;
 
 const headerKey = (jobId: string): string => `job.${jobId}`;
 const outcomePrefix = (jobId: string): string => `res.${jobId}.`;
+const planKey = (jobId: string, stage: string, phase: number, chunk: number): string => `plan.${jobId}.${stage}.${phase}.${chunk}`;
 const outcomeKey = (jobId: string, stage: string, phase: number, index: number): string => `${outcomePrefix(jobId)}${stage}.${phase}.${index}`;
 
+interface HeaderPhase {
+  tasks: TaskRecord[];
+  /** Tasks in the phase; their plans are in the plan.* entries. */
+  count?: number;
+}
+
 export class JobStore {
+  /** Phases whose plans this process has stored: `<jobId>.<stage>.<phase>`. */
+  private readonly planned = new Set<string>();
+
   constructor(private readonly kv: KvStore) {}
 
-  /** Writes the header: the state with every task stripped to its plan. */
+  /** Writes the header, and the plans of phases not stored yet (plans never change). */
   async saveHeader(state: JobState): Promise<void> {
+    for (const st of state.stages) {
+      for (const [phase, p] of st.phases.entries()) {
+        const id = `${state.jobId}.${st.id}.${phase}`;
+        if (this.planned.has(id)) continue;
+        for (let c = 0; c * PLAN_CHUNK < p.tasks.length; c++) {
+          const plans: Plan[] = p.tasks.slice(c * PLAN_CHUNK, (c + 1) * PLAN_CHUNK).map((t) => ({ index: t.index, inputs: t.inputs, params: t.params, outputPrefix: t.outputPrefix }));
+          await this.kv.put(planKey(state.jobId, st.id, phase, c), plans);
+        }
+        this.planned.add(id);
+      }
+    }
     const header: JobState = {
       ...state,
-      stages: state.stages.map((st) => ({
-        ...st,
-        phases: st.phases.map((p) => ({
-          tasks: p.tasks.map((t) => ({ index: t.index, inputs: t.inputs, params: t.params, outputPrefix: t.outputPrefix, status: 'pending', retries: 0 })),
-        })),
-      })),
+      stages: state.stages.map((st) => ({ ...st, phases: st.phases.map((p): HeaderPhase => ({ tasks: [], count: p.tasks.length })) })),
     };
     await this.kv.put(headerKey(state.jobId), header);
   }
 
-  async saveOutcome(jobId: string, stage: string, phase: number, rec: TaskRecord): Promise<void> {
-    const outcome: Outcome = { status: rec.status, retries: rec.retries };
-    if (rec.output !== undefined) outcome.output = rec.output;
-    if (rec.error !== undefined) outcome.error = rec.error;
-    if (rec.workerId !== undefined) outcome.workerId = rec.workerId;
-    if (rec.seconds !== undefined) outcome.seconds = rec.seconds;
-    await this.kv.put(outcomeKey(jobId, stage, phase, rec.index), outcome);
+  /** Stores one task's outcome (call before committing it in memory). */
+  async saveOutcome(jobId: string, stage: string, phase: number, index: number, outcome: Outcome): Promise<void> {
+    await this.kv.put(outcomeKey(jobId, stage, phase, index), outcome);
   }
 
-  /** The header alone (plans and statuses; task outcomes not loaded). */
+  /** The header alone: statuses and outputs; no task plans or outcomes. */
   header(jobId: string): Promise<JobState | null> {
     return this.kv.get<JobState>(headerKey(jobId));
   }
 
-  /** The full state: header plus every task outcome. */
+  /** The full state: header, task plans, and every task outcome. */
   async load(jobId: string): Promise<JobState | null> {
     const state = await this.header(jobId);
     if (state === null) return null;
+    for (const st of state.stages) {
+      for (const [phase, p] of (st.phases as HeaderPhase[]).entries()) {
+        const count = p.count ?? 0;
+        const tasks: TaskRecord[] = [];
+        for (let c = 0; c * PLAN_CHUNK < count; c++) {
+          const plans = (await this.kv.get<Plan[]>(planKey(jobId, st.id, phase, c))) ?? [];
+          for (const plan of plans) tasks.push({ ...plan, status: 'pending', retries: 0 });
+        }
+        st.phases[phase] = { tasks };
+        this.planned.add(`${jobId}.${st.id}.${phase}`);
+      }
+    }
     const prefix = outcomePrefix(jobId);
     for (const key of await this.kv.keys(prefix)) {
       const [stage, phase, index] = key.slice(prefix.length).split('.');

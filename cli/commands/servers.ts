@@ -24,6 +24,8 @@ function untilSignal(): Promise<string> {
 }
 
 function busFrom(argv: { nats: string; namespace: string; ackWait: number; maxDeliver: number }, name: string): Promise<TaskBus> {
+  if (!Number.isInteger(argv.ackWait) || argv.ackWait < 1000) throw new QuiverError('OPTION_INVALID', `--ack-wait must be at least 1000 ms, got ${argv.ackWait}`);
+  if (!Number.isInteger(argv.maxDeliver) || argv.maxDeliver < 1) throw new QuiverError('OPTION_INVALID', `--max-deliver must be a positive integer, got ${argv.maxDeliver}`);
   return createBus({ nats: argv.nats, namespace: argv.namespace, ackWaitMs: argv.ackWait, maxDeliver: argv.maxDeliver, name });
 }
 
@@ -56,13 +58,14 @@ export function registerServerCommands<T extends CommonArgs>(y: Argv<T>): Argv<T
           writeFileSync(TOKEN_FILE, `${token}\n`, { mode: 0o600 });
         }
         const bus = await busFrom(argv, 'quiver-coordinator');
-        const coordinator = new Coordinator(bus, store, { mode: 'cluster', store: storeConfig });
+        const coordinator = new Coordinator(bus, store, { mode: 'cluster', store: storeConfig, maxDeliver: argv.maxDeliver });
         await coordinator.start();
         const { app, url } = await startApi(coordinator, bus, { token, host: argv.host, port: argv.port });
         process.stdout.write(`quiver coordinator listening on ${url} (store ${argv.store}, nats ${argv.nats})\n`);
         if (argv.token === undefined) process.stdout.write(`API token written to ${TOKEN_FILE}\n`);
         const signal = await untilSignal();
         log.info({ signal }, 'coordinator stopping; unfinished jobs resume on the next start');
+        app.server.closeAllConnections(); // event streams end; clients reconnect to the next coordinator
         await app.close();
         await coordinator.close();
         await bus.close();
@@ -90,7 +93,8 @@ export function registerServerCommands<T extends CommonArgs>(y: Argv<T>): Argv<T
           }
           return store;
         };
-        const opts: ConstructorParameters<typeof QuiverWorker>[2] = { graceMs: argv.grace };
+        // Signs of life three times per ack-wait, so a running task is never redelivered.
+        const opts: ConstructorParameters<typeof QuiverWorker>[2] = { graceMs: argv.grace, workingMs: Math.max(100, Math.min(5000, Math.floor(argv.ackWait / 3))) };
         if (argv.threads !== undefined) opts.threads = argv.threads;
         if (argv.workerId !== undefined) opts.workerId = argv.workerId;
         const worker = new QuiverWorker(bus, resolver, opts);

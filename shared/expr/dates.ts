@@ -6,28 +6,9 @@
 
 export const DAY_MS = 86_400_000;
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** [year, month 1-12, day 1-31] of a day number. */
-export function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [era * 400 + yoe + (m <= 2 ? 1 : 0), m, d];
-}
+// One copy of the civil-calendar arithmetic (H. Hinnant's algorithms) serves parsing, formatting and expressions.
+export { civilFromDays, daysFromCivil } from '../formats/values.js';
+import { civilFromDays, daysFromCivil } from '../formats/values.js';
 
 export const dayNumber = (ms: number): number => Math.floor(ms / DAY_MS);
 export const yearOf = (ms: number): number => civilFromDays(dayNumber(ms))[0];

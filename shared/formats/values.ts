@@ -304,8 +304,8 @@ export function parseTimestampBytes(buf: Uint8Array, s: number, e: number): numb
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
-/** `YYYY-MM-DD` of days since the epoch (inverse of {@link daysFromCivil}; years 0–9999). */
-export function formatDate(days: number): string {
+/** [year, month 1-12, day 1-31] of days since the epoch (inverse of {@link daysFromCivil}). */
+export function civilFromDays(days: number): [number, number, number] {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -314,7 +314,12 @@ export function formatDate(days: number): string {
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** `YYYY-MM-DD` of days since the epoch (years 0–9999). */
+export function formatDate(days: number): string {
+  const [y, m, d] = civilFromDays(days);
   return `${String(y).padStart(4, '0')}-${PAD2[m]!}-${PAD2[d]!}`;
 }
 

@@ -25,10 +25,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Client, InvalidArgumentError, InvalidBucketNameError, InvalidObjectNameError, InvalidPrefixError, S3Error } from 'minio';
+import { Client } from 'minio';
 import { QuiverError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ObjectInfo, ObjectStore, S3Options } from './types.js';
+import { failS3, NOT_FOUND_CODES, s3Code, s3Failure } from './s3-errors.js';
+import type { S3Server } from './s3-errors.js';
 import { checkRange, formatS3Uri, parseS3Uri, sortByUri } from './uri.js';
 
 const log = logger('store.s3');
@@ -40,18 +42,6 @@ const SINGLE_PUT_LIMIT = 5 * 1024 * 1024 * 1024;
 const DELETE_BATCH = 1000;
 /** How many list-and-delete rounds deletePrefix makes before it gives up. */
 const DELETE_ROUNDS = 4;
-
-const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
-const AUTH_CODES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'TokenRefreshRequired', 'InvalidSecurity']);
-const RETRYABLE_CODES = new Set(['InternalError', 'ServiceUnavailable', 'SlowDown', 'RequestTimeout', 'OperationAborted', 'XMinioServerNotInitialized']);
-/** Codes that mean the region or endpoint is wrong. */
-const REGION_CODES = new Set(['AuthorizationHeaderMalformed', 'PermanentRedirect', 'MovedPermanently', 'TemporaryRedirect', 'IllegalLocationConstraintException']);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE',
-]);
-const CREDENTIALS_HINT =
-  'check QUIVER_S3_ACCESS_KEY / QUIVER_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and that they may use the bucket';
 
 interface ResolvedS3Options {
   endpoint: string | undefined;
@@ -234,7 +224,7 @@ export class S3Store implements ObjectStore {
     for (const r of results) {
       const e = (r as { Error?: DeleteError } | null)?.Error ?? (r as DeleteError | null);
       if (e?.Code !== undefined && !NOT_FOUND_CODES.has(e.Code)) {
-        return this.failS3(e.Code, e.Message ?? e.Code, 'delete', formatS3Uri(bucket, e.Key ?? ''), r);
+        return failS3(e.Code, e.Message ?? e.Code, 'delete', formatS3Uri(bucket, e.Key ?? ''), r, this.server());
       }
     }
     return undefined;
@@ -245,7 +235,7 @@ export class S3Store implements ObjectStore {
   }
 
   private async emptyIfExists(uri: string): Promise<Uint8Array> {
-    if ((await this.head(uri)) === null) throw this.failS3('NoSuchKey', 'Not Found', 'read', uri, undefined);
+    if ((await this.head(uri)) === null) throw failS3('NoSuchKey', 'Not Found', 'read', uri, undefined, this.server());
     return new Uint8Array(0);
   }
 
@@ -267,53 +257,12 @@ export class S3Store implements ObjectStore {
     return pending;
   }
 
-  /** Maps any failure of an S3 call to a QuiverError naming the URI, the endpoint and what to check. */
-  private fail(err: unknown, op: string, uri: string): QuiverError {
-    if (err instanceof QuiverError) return err;
-    const code = s3Code(err);
-    const reason = err instanceof Error ? err.message : String(err);
-    if (code !== undefined) return this.failS3(code, reason, op, uri, err);
-    const where = `S3 at ${this.endpoint}`;
-    const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (errno !== undefined && NETWORK_CODES.has(errno)) {
-      return QuiverError.retryable(
-        'STORE_FAILED',
-        `cannot reach ${where} to ${op} ${uri}: ${errno}; check that the server is running and that QUIVER_S3_ENDPOINT (or AWS_ENDPOINT_URL) points at it`,
-        { cause: err, details: { uri, op, endpoint: this.endpoint, errno } },
-      );
-    }
-    if (err instanceof InvalidBucketNameError || err instanceof InvalidObjectNameError || err instanceof InvalidPrefixError || err instanceof InvalidArgumentError) {
-      return QuiverError.nonRetryable('OPTION_INVALID', `cannot ${op} ${uri}: ${reason}; S3 bucket names are 3-63 characters of a-z, 0-9, "." and "-"`, {
-        cause: err,
-        details: { uri, op },
-      });
-    }
-    if (err instanceof TypeError) {
-      return QuiverError.nonRetryable('INTERNAL', `S3 client rejected ${op} ${uri}: ${reason}; please report this`, { cause: err, details: { uri, op } });
-    }
-    // Anything else (a 5xx answer, a dropped connection mid-body) may pass on a later attempt.
-    return QuiverError.retryable('STORE_FAILED', `${where} failed to ${op} ${uri}: ${reason}`, { cause: err, details: { uri, op, endpoint: this.endpoint } });
+  private server(): S3Server {
+    return { endpoint: this.endpoint, region: this.options.region };
   }
 
-  /** Maps an error code the S3 server answered with. */
-  private failS3(code: string, reason: string, op: string, uri: string, cause: unknown): QuiverError {
-    const where = `S3 at ${this.endpoint}`;
-    const details = { uri, op, endpoint: this.endpoint, s3Code: code };
-    if (NOT_FOUND_CODES.has(code)) {
-      const what = code === 'NoSuchBucket' ? `bucket "${parseS3Uri(uri).bucket}" does not exist` : `object ${uri} does not exist`;
-      return QuiverError.nonRetryable('NOT_FOUND', `${what} on ${where}; check the URI and that the stage that writes it has run`, { cause, details });
-    }
-    if (AUTH_CODES.has(code)) {
-      return QuiverError.nonRetryable('STORE_FAILED', `${where} refused to ${op} ${uri}: ${code} (${reason}); ${CREDENTIALS_HINT}`, { cause, details });
-    }
-    if (RETRYABLE_CODES.has(code)) {
-      return QuiverError.retryable('STORE_FAILED', `${where} failed to ${op} ${uri}: ${code} (${reason}); the server is busy or failing, the task will be retried`, {
-        cause,
-        details,
-      });
-    }
-    const hint = REGION_CODES.has(code) ? `; check QUIVER_S3_REGION (now "${this.options.region}") and QUIVER_S3_ENDPOINT` : '';
-    return QuiverError.nonRetryable('STORE_FAILED', `${where} rejected ${op} ${uri}: ${code} (${reason})${hint}`, { cause, details });
+  private fail(err: unknown, op: string, uri: string): QuiverError {
+    return s3Failure(err, op, uri, this.server());
   }
 }
 
@@ -325,11 +274,6 @@ interface DeleteError {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function s3Code(err: unknown): string | undefined {
-  if (!(err instanceof S3Error)) return undefined;
-  return typeof err.code === 'string' && err.code !== '' ? err.code : undefined;
 }
 
 function objectLocation(uri: string): { bucket: string; key: string } {

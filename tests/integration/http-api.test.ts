@@ -102,3 +102,23 @@ test('cancel stops a running job; unknown jobs are 404', async () => {
     delete process.env.QUIVER_FAULT_TASK_DELAY_MS;
   }
 });
+
+test('the event stream with a wrong token fails at once instead of reconnecting forever', async () => {
+  const { jobId } = await new CoordinatorClient(url, token).submit(noop('api-auth', 2) as never);
+  const t0 = Date.now();
+  await assert.rejects(
+    (async () => {
+      for await (const _ of new CoordinatorClient(url, 'wrong').events(jobId)) void _;
+    })(),
+    (err) => isErrorCode(err, 'UNAUTHORIZED'),
+  );
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+test('maxAttempts above the bus max deliveries is capped; bad job ids are refused', async () => {
+  const client = new CoordinatorClient(url, token);
+  const { jobId } = await client.submit({ name: 'api-cap', defaults: { maxAttempts: 9 }, stages: [{ id: 'w', op: 'noop', tasks: 1 }] } as never);
+  const state = await coordinator.get(jobId);
+  assert.equal(state!.maxAttempts, 4);
+  await assert.rejects(client.submit(noop('api-id', 1) as never, 'bad.id'), (err) => isErrorCode(err, 'OPTION_INVALID'));
+});
