@@ -47,15 +47,17 @@ export const s3Options = <T>(y: Argv<T>) =>
     .option('s3-region', { type: 'string', describe: 'S3 region (default us-east-1)' })
     .option('s3-path-style', { type: 'boolean', describe: 'Path-style bucket addressing (default on when an endpoint is set)' })
     .option('s3-access-key', { type: 'string', describe: 'S3 access key; prefer env QUIVER_S3_ACCESS_KEY or the config file' })
-    .option('s3-secret-key', { type: 'string', describe: 'S3 secret key; prefer env QUIVER_S3_SECRET_KEY or the config file' });
+    .option('s3-secret-key', { type: 'string', describe: 'S3 secret key; prefer env QUIVER_S3_SECRET_KEY or the config file' })
+    .option('s3-session-token', { type: 'string', describe: 'S3 session token for temporary credentials (env QUIVER_S3_SESSION_TOKEN)' });
 
-export function s3From(argv: { s3Endpoint?: string; s3Region?: string; s3PathStyle?: boolean; s3AccessKey?: string; s3SecretKey?: string }): S3Options {
+export function s3From(argv: { s3Endpoint?: string; s3Region?: string; s3PathStyle?: boolean; s3AccessKey?: string; s3SecretKey?: string; s3SessionToken?: string }): S3Options {
   const partial: S3Options = {};
   if (argv.s3Endpoint !== undefined) partial.endpoint = argv.s3Endpoint;
   if (argv.s3Region !== undefined) partial.region = argv.s3Region;
   if (argv.s3PathStyle !== undefined) partial.pathStyle = argv.s3PathStyle;
   if (argv.s3AccessKey !== undefined) partial.accessKey = argv.s3AccessKey;
   if (argv.s3SecretKey !== undefined) partial.secretKey = argv.s3SecretKey;
+  if (argv.s3SessionToken !== undefined) partial.sessionToken = argv.s3SessionToken;
   return resolveS3Options(partial);
 }
 
