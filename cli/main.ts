@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { EXIT } from './action.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRun } from './commands/run.js';
@@ -35,6 +36,12 @@ await cli
   .recommendCommands()
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   .epilog('Docs: docs/ in the repository (user guide, job spec reference, design notes).')
+  .fail((msg, err) => {
+    if (err !== undefined && err !== null) throw err;
+    // Argument errors are usage errors: exit 2 like every other bad option, without the whole help.
+    process.stderr.write(`error [OPTION_INVALID]: ${msg}\nsee \`quiver --help\` or \`quiver <command> --help\`\n`);
+    process.exit(EXIT.usage);
+  })
   .help()
   .alias('h', 'help')
   .version()

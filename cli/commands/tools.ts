@@ -29,7 +29,7 @@ export function registerToolCommands<T extends CommonArgs>(y: Argv<T>): Argv<T> 
     .command(
       'validate <spec>',
       'Check a job spec against the schema and the stage graph, without running it',
-      (c) => c.positional('spec', { type: 'string', demandOption: true }),
+      (c) => c.positional('spec', { type: 'string', demandOption: true, describe: 'Job spec file (YAML or JSON)' }),
       async (argv) => act(argv, async () => {
         const spec = await loadSpec(argv.spec);
         if (argv.json === true) printJson({ ok: true, name: spec.name, stages: spec.stages.length });
