@@ -36,10 +36,11 @@ await cli
   .recommendCommands()
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   .epilog('Docs: docs/ in the repository (user guide, job spec reference, design notes).')
-  .fail((msg, err) => {
-    if (err !== undefined && err !== null) throw err;
-    // Argument errors are usage errors: exit 2 like every other bad option, without the whole help.
-    process.stderr.write(`error [OPTION_INVALID]: ${msg}\nsee \`quiver --help\` or \`quiver <command> --help\`\n`);
+  .fail((msg: string | null, err: Error | undefined) => {
+    // Argument errors (and an unreadable config file, which yargs wraps) are usage errors:
+    // exit 2 like every other bad option, with one line instead of the whole help.
+    if (err !== undefined && err !== null && err.name !== 'YError') throw err;
+    process.stderr.write(`error [OPTION_INVALID]: ${msg ?? err?.message ?? 'invalid arguments'}\nsee \`quiver --help\` or \`quiver <command> --help\`\n`);
     process.exit(EXIT.usage);
   })
   .help()
