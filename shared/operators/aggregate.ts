@@ -21,7 +21,7 @@
  * no rows gives one row. See ./aggregate/kernels.ts for what the record counts mean.
  */
 import { datasetOf } from '../dataset.js';
-import { singleInput, stageSchema } from '../expr/rowwise.js';
+import { singleInput, stageSchema } from './rowwise.js';
 import { aggregatePhase0, aggregatePhase1, partitionOfUri } from './aggregate/kernels.js';
 import { AGGREGATE_PROPERTIES, outputSchema, resolvePlan } from './aggregate/spec.js';
 import type { AggPlan } from './aggregate/spec.js';

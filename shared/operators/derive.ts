@@ -16,7 +16,7 @@ import type { SchemaDef } from '../dataset.js';
 import { isErrorCode } from '../errors.js';
 import { BatchSource, compileExpression, makeBatch } from '../expr/index.js';
 import type { CompiledExpression } from '../expr/index.js';
-import { arrowField, checkShardColumns, decodeInput, partResult, perShardOutput, planPerShard, singleInput, specError, stageSchema } from '../expr/rowwise.js';
+import { arrowField, checkShardColumns, decodeInput, partResult, perShardOutput, planPerShard, singleInput, specError, stageSchema } from './rowwise.js';
 import type { KernelInput, KernelResult, Operator, PlanContext } from './types.js';
 
 /** Task parameters: the expressions in order and the schema they were checked against. */

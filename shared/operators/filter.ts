@@ -15,7 +15,7 @@ import type { SchemaDef } from '../dataset.js';
 import { isErrorCode } from '../errors.js';
 import { compileExpression, takeBatch } from '../expr/index.js';
 import type { CompiledExpression } from '../expr/index.js';
-import { checkShardColumns, decodeInput, partResult, perShardOutput, planPerShard, singleInput, specError, stageSchema } from '../expr/rowwise.js';
+import { checkShardColumns, decodeInput, partResult, perShardOutput, planPerShard, singleInput, specError, stageSchema } from './rowwise.js';
 import type { KernelInput, KernelResult, Operator, PlanContext } from './types.js';
 
 interface FilterParams {

@@ -13,7 +13,7 @@ import { Field } from 'apache-arrow';
 import type { Data, RecordBatch } from 'apache-arrow';
 import type { SchemaDef } from '../dataset.js';
 import { copyData, makeBatch } from '../expr/index.js';
-import { decodeInput, describeColumns, partResult, perShardOutput, planPerShard, singleInput, specError, stageSchema } from '../expr/rowwise.js';
+import { decodeInput, describeColumns, partResult, perShardOutput, planPerShard, singleInput, specError, stageSchema } from './rowwise.js';
 import { QuiverError } from '../errors.js';
 import type { KernelInput, KernelResult, Operator, PlanContext } from './types.js';
 
@@ -71,7 +71,7 @@ function resolve(ctx: PlanContext): { params: SelectParams; output: SchemaDef } 
 
 export const selectOperator: Operator = {
   name: 'select',
-  summary: 'Keeps, orders, renames or drops columns (no data is rewritten)',
+  summary: 'Keeps, orders, renames or drops columns (one task per shard)',
   arity: { min: 1, max: 1 },
   schema: stageSchema('select', 'Keeps, orders, renames or drops columns. `columns` applies first, then `drop`.', {
     columns: {

@@ -16,7 +16,7 @@ import type { Value } from '../../arrow/columns.js';
 import { encodeTable } from '../../arrow/ipc.js';
 import { dataFromValues, makeBatch, makeTable } from '../../expr/batch.js';
 import { readValues } from '../../expr/columns.js';
-import { arrowField, checkShardColumns, decodeInput, partName } from '../../expr/rowwise.js';
+import { arrowField, checkShardColumns, decodeInput, partName } from '../rowwise.js';
 import type { KernelInput, KernelObject, KernelResult } from '../types.js';
 import { makeAccumulator } from './accumulators.js';
 import type { Accumulator } from './accumulators.js';

@@ -3,7 +3,7 @@
  * carries, and the schemas of the partial (phase 0) and final (phase 1) files.
  */
 import type { ColumnType, FieldDef, SchemaDef } from '../../dataset.js';
-import { describeColumns, specError } from '../../expr/rowwise.js';
+import { describeColumns, specError } from '../rowwise.js';
 import type { PlanContext } from '../types.js';
 
 export const AGG_FNS = ['sum', 'count', 'mean', 'min', 'max', 'count_distinct'] as const;

@@ -10,8 +10,8 @@ import { arrowType, columnTypeOf } from '../arrow/schema.js';
 import type { Dataset, FieldDef, SchemaDef } from '../dataset.js';
 import { datasetOf } from '../dataset.js';
 import { QuiverError } from '../errors.js';
-import type { KernelInput, KernelResult, KernelStats, PhaseOutcome, PhasePlan, PlanContext } from '../operators/types.js';
-import { makeTable } from './batch.js';
+import type { KernelInput, KernelResult, KernelStats, PhaseOutcome, PhasePlan, PlanContext } from './types.js';
+import { makeTable } from '../expr/batch.js';
 
 /** `part-00042.arrow` */
 export function partName(index: number): string {
