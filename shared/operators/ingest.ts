@@ -1,7 +1,7 @@
 /**
- * `ingest`: reads CSV/TSV/NDJSON files (local paths, globs, s3:// URIs or prefixes; `.gz`
- * allowed) into Arrow shards of ~shardRows rows, with schema inference, declared-type
- * overrides and a quarantine of rows that do not parse.
+ * `ingest`: reads a source into Arrow shards of ~shardRows rows, through the source connector
+ * that `source.kind` names (default `files`; see shared/connectors/). Rows a connector cannot
+ * read go to a quarantine with their source position and reason.
  *
  * ```yaml
  * - id: users
@@ -10,18 +10,18 @@
  *   shardRows: 65536
  * ```
  *
- * Coordinator half: plan.ts (files → samples → schema → row-aligned byte ranges, one task each).
- * Worker half: kernel.ts. The output dataset lists the shards in task order; its schema marks a
- * column nullable exactly when some task saw a null in it.
+ * Coordinator half: the connector's `plan` (one phase of tasks). Worker half: the connector's
+ * `read`, chosen by the task params' `kind`. The output dataset lists the shards in task order;
+ * its schema marks a column nullable exactly when some task saw a null in it.
  */
 import { datasetOf } from '../dataset.js';
 import type { FieldDef, SchemaDef, ShardRef } from '../dataset.js';
-import { ingestKernel } from './ingest/kernel.js';
-import { planIngest } from './ingest/plan.js';
-import { ingestSchema } from './ingest/spec.js';
-import type { Operator, PhaseOutcome } from './types.js';
+import { QuiverError } from '../errors.js';
+import { DEFAULT_SOURCE_KIND, allConnectors, getConnector } from '../connectors/registry.js';
+import type { SourceConnector } from '../connectors/types.js';
+import type { Operator, PhaseOutcome, PlanContext } from './types.js';
 
-export type { IngestParams, IngestSourceSpec, IngestStage } from './ingest/spec.js';
+export type { IngestParams, IngestSourceSpec, IngestStage } from '../connectors/files/index.js';
 
 /** The schema the kernels reported: their fields, nullable where any task saw a null. */
 function schemaFromStats(done: readonly PhaseOutcome[]): SchemaDef | null {
@@ -37,20 +37,61 @@ function schemaFromStats(done: readonly PhaseOutcome[]): SchemaDef | null {
   return fields === null ? null : { fields };
 }
 
+function connectorOf(ctx: PlanContext): SourceConnector {
+  const source = (ctx.stage as { source?: unknown }).source;
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
+    throw QuiverError.nonRetryable('SPEC_INVALID', `${ctx.path}.source: required, an object (files: at least \`uri\`; other sources: \`kind\` first)`);
+  }
+  const kind = (source as { kind?: unknown }).kind ?? DEFAULT_SOURCE_KIND;
+  if (typeof kind !== 'string') throw QuiverError.nonRetryable('SPEC_INVALID', `${ctx.path}.source.kind: must be a string`);
+  return getConnector(kind, `${ctx.path}.source.kind`);
+}
+
+/** The stage schema: common fields, and `source` checked against the schema of its kind. */
+function ingestSchema(): Record<string, unknown> {
+  const connectors = allConnectors();
+  return {
+    type: 'object',
+    required: ['id', 'op', 'source'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string' },
+      op: { const: 'ingest' },
+      source: {
+        type: 'object',
+        description: `Where the rows come from; \`kind\` picks the connector (default ${DEFAULT_SOURCE_KIND}): ${connectors.map((c) => c.kind).join(', ')}.`,
+        properties: { kind: { enum: connectors.map((c) => c.kind), default: DEFAULT_SOURCE_KIND, description: 'The source connector.' } },
+        allOf: connectors.map((c) => ({
+          if:
+            c.kind === DEFAULT_SOURCE_KIND
+              ? { anyOf: [{ not: { required: ['kind'] } }, { properties: { kind: { const: c.kind } }, required: ['kind'] }] }
+              : { properties: { kind: { const: c.kind } }, required: ['kind'] },
+          then: c.schema,
+        })),
+      },
+      shardRows: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Target rows per output shard (default: the job default, 65536).' },
+    },
+  };
+}
+
 export const ingestOperator: Operator = {
   name: 'ingest',
-  summary: 'read CSV/TSV/NDJSON files (globs, s3://, .gz) into Arrow shards, inferring the schema and quarantining bad rows',
-  schema: ingestSchema,
+  summary: `read a source (${allConnectors().map((c) => c.kind).join(', ')}) into Arrow shards, inferring the schema and quarantining bad rows`,
+  schema: ingestSchema(),
   arity: { min: 0, max: 0 },
-  pathFields: ['source.uri'],
+  pathFields: [...new Set(allConnectors().flatMap((c) => (c.pathFields ?? []).map((f) => `source.${f}`)))],
   async plan(ctx) {
-    const { tasks } = await planIngest(ctx);
+    const { tasks } = await connectorOf(ctx).plan(ctx, false);
     return { tasks };
   },
   async output(ctx, done) {
     const shards: ShardRef[] = done.flatMap((phase) => phase.tasks.flatMap((t) => t.shards));
-    const schema = schemaFromStats(done) ?? (await planIngest(ctx, false)).schema;
+    const schema = schemaFromStats(done) ?? (await connectorOf(ctx).plan(ctx, true)).schema;
     return datasetOf(shards, schema);
   },
-  kernel: ingestKernel,
+  kernel(input) {
+    const kind = (input.task.params as { kind?: unknown } | null)?.kind ?? DEFAULT_SOURCE_KIND;
+    if (typeof kind !== 'string') throw QuiverError.nonRetryable('INTERNAL', `ingest task ${input.task.id} has a malformed kind; re-plan the job with a matching quiver version`);
+    return getConnector(kind).read(input);
+  },
 };

@@ -8,6 +8,7 @@ import { readColumn } from '../../shared/arrow/columns.js';
 import { decodeTable } from '../../shared/arrow/ipc.js';
 import { decodeQuarantine } from '../../shared/formats/index.js';
 import type { QuarantineRecord } from '../../shared/formats/index.js';
+import { allConnectors } from '../../shared/connectors/registry.js';
 import { ingestOperator } from '../../shared/operators/ingest.js';
 import type { IngestParams } from '../../shared/operators/ingest.js';
 import type { KernelResult, PlanContext, TaskPlan } from '../../shared/operators/types.js';
@@ -239,10 +240,16 @@ test('NOT_FOUND names the pattern that matched nothing; unknown declared columns
   await assert.rejects(ingestOperator.plan(ctxFor({ uri: 7 })), (e: Error & { code?: string }) => e.code === 'SPEC_INVALID');
 });
 
-test('the stage schema is a closed JSON Schema object with descriptions', () => {
+test('the stage schema is a closed JSON Schema object; every connector\'s source schema is closed and described', () => {
   const schema = ingestOperator.schema as { additionalProperties: boolean; required: string[]; properties: Record<string, { description?: string; properties?: Record<string, { description?: string }> }> };
   assert.equal(schema.additionalProperties, false);
   assert.deepEqual(schema.required, ['id', 'op', 'source']);
   for (const [name, prop] of Object.entries(schema.properties.source!.properties!)) assert.ok(prop.description, `source.${name} has a description`);
+  for (const c of allConnectors()) {
+    const s = c.schema as { additionalProperties: boolean; properties: Record<string, { description?: string }> };
+    assert.equal(s.additionalProperties, false, `${c.kind} source schema is closed`);
+    assert.ok(s.properties.kind, `${c.kind} source schema has kind`);
+    for (const [name, prop] of Object.entries(s.properties)) assert.ok(prop.description, `${c.kind}: source.${name} has a description`);
+  }
   assert.deepEqual(ingestOperator.arity, { min: 0, max: 0 });
 });

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectInfo, ObjectStore } from '../../shared/store/types.js';
 import { LocalStore } from '../../shared/store/local.js';
-import { expandSources, extensionOf, globToRegExp } from '../../shared/operators/ingest/sources.js';
+import { expandSources, extensionOf, globToRegExp } from '../../shared/connectors/files/sources.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { TempDir } from '../helpers/tmp.js';
 

@@ -12,7 +12,7 @@ import { inferNdjsonSchema } from '../../formats/ndjson-read.js';
 import { RowSplitter } from '../../formats/split.js';
 import type { SplitResult } from '../../formats/split.js';
 import type { ObjectStore } from '../../store/types.js';
-import type { PlanContext, TaskPlan } from '../types.js';
+import type { PlanContext, TaskPlan } from '../../operators/types.js';
 import { expandSources } from './sources.js';
 import type { SourceFile } from './sources.js';
 import { resolveIngest } from './spec.js';
@@ -139,6 +139,7 @@ export async function planIngest(ctx: PlanContext, split = true): Promise<Ingest
   if (!split) return { tasks, schema };
   for (const s of surveys) {
     const base: IngestParams = {
+      kind: 'files',
       format: s.file.format,
       source: s.file.uri,
       gzip: s.file.gzip,

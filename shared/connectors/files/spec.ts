@@ -9,6 +9,7 @@ import type { StageSpec } from '../../spec/types.js';
 import type { TextFormat } from './sources.js';
 
 export interface IngestSourceSpec {
+  kind?: 'files';
   uri: string | string[];
   format?: TextFormat | 'auto';
   header?: boolean;
@@ -25,6 +26,7 @@ export interface IngestStage extends StageSpec {
 
 /** What every ingest task carries: all the kernel needs to parse its bytes. */
 export interface IngestParams {
+  kind: 'files';
   format: TextFormat;
   /** URI of the source file (for quarantine records). */
   source: string;
@@ -60,43 +62,35 @@ export interface IngestOptions {
 
 const typeNames = COLUMN_TYPES.join(', ');
 
-export const ingestSchema: Record<string, unknown> = {
+/** JSON Schema of a files source (`source.kind: files`, the default). */
+export const filesSourceSchema: Record<string, unknown> = {
   type: 'object',
-  required: ['id', 'op', 'source'],
+  required: ['uri'],
   additionalProperties: false,
+  description: 'Files: CSV/TSV/NDJSON, local or s3://, optionally .gz.',
   properties: {
-    id: { type: 'string' },
-    op: { const: 'ingest' },
-    source: {
-      type: 'object',
-      required: ['uri'],
-      additionalProperties: false,
-      description: 'The files to read.',
-      properties: {
-        uri: {
-          description: "Local paths, globs (data/*.csv, logs/**/*.jsonl.gz), s3://bucket/key URIs, s3:// globs, or prefixes ending in '/' (every .csv/.tsv/.ndjson/.jsonl[.gz] under them).",
-          oneOf: [
-            { type: 'string', minLength: 1 },
-            { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-          ],
-        },
-        format: { enum: ['csv', 'ndjson', 'auto'], default: 'auto', description: 'auto: by extension (.csv/.tsv → csv, .ndjson/.jsonl → ndjson, each optionally .gz).' },
-        header: { type: 'boolean', default: true, description: 'CSV: the first row names the columns. Without it columns are column_1, column_2... or the keys of `schema` when their count matches.' },
-        delimiter: { type: 'string', minLength: 1, maxLength: 1, description: "CSV field delimiter. Default ',' (tab for .tsv files)." },
-        quote: { type: 'string', maxLength: 1, default: '"', description: "CSV quote character; '' turns quoting off." },
-        nullValues: {
-          type: 'array',
-          items: { type: 'string' },
-          description: `Field texts read as null (unquoted ones, for string columns). Default: ${DEFAULT_NULL_VALUES.map((v) => JSON.stringify(v)).join(', ')}.`,
-        },
-        schema: {
-          type: 'object',
-          additionalProperties: { enum: [...COLUMN_TYPES] },
-          description: `Column types by name (${typeNames}); they override the types inferred from the first 10,000 rows.`,
-        },
-      },
+    kind: { const: 'files', description: 'The default; may be left out.' },
+    uri: {
+      description: "Local paths, globs (data/*.csv, logs/**/*.jsonl.gz), s3://bucket/key URIs, s3:// globs, or prefixes ending in '/' (every .csv/.tsv/.ndjson/.jsonl[.gz] under them).",
+      oneOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+      ],
     },
-    shardRows: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Target rows per output shard (default: the job default, 65536).' },
+    format: { enum: ['csv', 'ndjson', 'auto'], default: 'auto', description: 'auto: by extension (.csv/.tsv → csv, .ndjson/.jsonl → ndjson, each optionally .gz).' },
+    header: { type: 'boolean', default: true, description: 'CSV: the first row names the columns. Without it columns are column_1, column_2... or the keys of `schema` when their count matches.' },
+    delimiter: { type: 'string', minLength: 1, maxLength: 1, description: "CSV field delimiter. Default ',' (tab for .tsv files)." },
+    quote: { type: 'string', maxLength: 1, default: '"', description: "CSV quote character; '' turns quoting off." },
+    nullValues: {
+      type: 'array',
+      items: { type: 'string' },
+      description: `Field texts read as null (unquoted ones, for string columns). Default: ${DEFAULT_NULL_VALUES.map((v) => JSON.stringify(v)).join(', ')}.`,
+    },
+    schema: {
+      type: 'object',
+      additionalProperties: { enum: [...COLUMN_TYPES] },
+      description: `Column types by name (${typeNames}); they override the types inferred from the first 10,000 rows.`,
+    },
   },
 };
 

@@ -15,7 +15,7 @@ import { readCsv } from '../../formats/csv-read.js';
 import { readNdjson } from '../../formats/ndjson-read.js';
 import { encodeQuarantine } from '../../formats/quarantine.js';
 import type { ReadResult } from '../../formats/types.js';
-import type { KernelInput, KernelObject, KernelResult } from '../types.js';
+import type { KernelInput, KernelObject, KernelResult } from '../../operators/types.js';
 import type { IngestParams } from './spec.js';
 
 export const pad = (n: number, width: number): string => String(n).padStart(width, '0');
