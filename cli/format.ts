@@ -21,7 +21,7 @@ export function renderResult(r: JobResult): string {
   lines.push(`job ${r.jobId}: ${r.status.toUpperCase()} in ${r.seconds.toFixed(1)}s (${r.mode})`);
   const rec = r.records;
   const written = r.outputs.map((o) => `${o.stage} ${n(o.rows)}`).join(', ');
-  lines.push(`records: ${n(rec.in)} in, ${n(rec.quarantined)} quarantined, ${n(rec.filtered)} filtered${written === '' ? '' : `; rows out: ${written}`}`);
+  lines.push(`records: ${n(rec.in)} in, ${n(rec.quarantined)} quarantined, ${n(rec.filtered)} filtered${rec.deduplicated > 0 ? `, ${n(rec.deduplicated)} deduplicated` : ''}${written === '' ? '' : `; rows out: ${written}`}`);
   lines.push('stages:');
   const w = Math.max(...r.stages.map((s) => s.id.length), 5);
   for (const s of r.stages) {

@@ -121,9 +121,11 @@ export function jobResult(state: JobState): JobResult {
   const outputs: OutputResult[] = [];
   const quarantine: OutputResult[] = [];
   let filtered = 0;
+  let deduplicated = 0;
   for (const st of state.stages) {
     const tasks = st.phases.flatMap((p) => p.tasks);
     filtered += tasks.reduce((n, t) => n + num(t.output?.stats, 'filtered'), 0);
+    deduplicated += tasks.reduce((n, t) => n + num(t.output?.stats, 'deduplicated'), 0);
     if (sinks.has(st.id) && st.output !== undefined) outputs.push(outputOf(st.id, (st.output as Dataset).shards));
     const q = tasks.flatMap((t) => t.output?.quarantine ?? []);
     if (q.length > 0) quarantine.push(outputOf(st.id, q));
@@ -143,6 +145,7 @@ export function jobResult(state: JobState): JobResult {
       out: outputs.reduce((n, o) => n + o.rows, 0),
       quarantined: stages.reduce((n, s) => n + s.quarantined, 0),
       filtered,
+      deduplicated,
     },
     outputs,
     quarantine,

@@ -94,7 +94,8 @@ export interface JobResult {
   finishedAt?: string;
   seconds: number;
   stages: StageResult[];
-  records: { in: number; out: number; quarantined: number; filtered: number };
+  /** in = out + quarantined + filtered + deduplicated for a linear pipeline (joins aside). */
+  records: { in: number; out: number; quarantined: number; filtered: number; deduplicated: number };
   outputs: OutputResult[];
   quarantine: OutputResult[];
   errors: ErrorData[];

@@ -11,6 +11,7 @@
 import type { Dataset, SchemaDef } from '../dataset.js';
 import type { ObjectStore } from '../store/types.js';
 import type { StageSpec } from '../spec/types.js';
+import type { QualitySection } from '../quality/types.js';
 import type { InputRef, TaskDescriptor, TaskOutput, TaskStats } from '../task.js';
 
 export interface PlanContext {
@@ -94,6 +95,11 @@ export interface Operator {
   next?(ctx: PlanContext, done: PhaseOutcome[]): Promise<PhasePlan | null>;
   /** The stage's output dataset, from all phases' outcomes. */
   output(ctx: PlanContext, done: PhaseOutcome[]): Promise<Dataset>;
+  /**
+   * The stage's section of the job's data-quality report (column profiles, rules passed and
+   * failed, what cleansing did), from its merged task stats; null or absent when it has none.
+   */
+  quality?(ctx: PlanContext, done: PhaseOutcome[], output: Dataset): QualitySection | null | Promise<QualitySection | null>;
   /** Worker half. Runs in a Piscina thread; pure over its inputs. */
   kernel(input: KernelInput): KernelResult | Promise<KernelResult>;
 }

@@ -42,7 +42,7 @@ test('sinks, commonDir and record counts in the result', () => {
   state.stages[2]!.phases = [{ tasks: [{ index: 0, inputs: [], params: {}, outputPrefix: '/o/', status: 'succeeded', retries: 0, output: out(90, 90) }] }];
   state.stages[2]!.output = { shards: [{ uri: '/o/part-00000.csv', rows: 90, bytes: 100 }], rows: 90, bytes: 100, schema: { fields: [] } };
   const r = jobResult(state);
-  assert.deepEqual(r.records, { in: 100, out: 90, quarantined: 2, filtered: 8 });
+  assert.deepEqual(r.records, { in: 100, out: 90, quarantined: 2, filtered: 8, deduplicated: 0 });
   assert.equal(r.records.in, r.records.out + r.records.quarantined + r.records.filtered);
   assert.deepEqual(r.outputs, [{ stage: 'out', uri: '/o/', rows: 90, bytes: 100, files: 1 }]);
   assert.equal(r.quarantine[0]!.rows, 2);
