@@ -6,6 +6,7 @@ import { fromErrorData, QuiverError } from '../shared/errors.js';
 import type { ErrorData } from '../shared/errors.js';
 import type { JobEvent, JobResult, JobStatus } from '../shared/job.js';
 import type { JobSpec } from '../shared/spec/types.js';
+import type { ScheduledRun, ScheduleInfo } from '../coordinator/scheduler.js';
 
 export interface JobSummary {
   jobId: string;
@@ -47,6 +48,26 @@ export class CoordinatorClient {
       throw error !== undefined ? fromErrorData(error) : new QuiverError('API_FAILED', `coordinator answered ${res.status}: ${text.slice(0, 200)}`);
     }
     return json as T;
+  }
+
+  addSchedule(spec: JobSpec): Promise<ScheduleInfo> {
+    return this.call('POST', '/v1/schedules', { spec });
+  }
+
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.call('GET', '/v1/schedules');
+  }
+
+  schedule(name: string): Promise<ScheduleInfo> {
+    return this.call('GET', `/v1/schedules/${encodeURIComponent(name)}`);
+  }
+
+  removeSchedule(name: string): Promise<void> {
+    return this.call('DELETE', `/v1/schedules/${encodeURIComponent(name)}`);
+  }
+
+  runSchedule(name: string): Promise<ScheduledRun> {
+    return this.call('POST', `/v1/schedules/${encodeURIComponent(name)}/run`);
   }
 
   submit(spec: JobSpec, jobId?: string): Promise<{ jobId: string; status: JobStatus }> {

@@ -8,6 +8,7 @@ import { EXIT } from './action.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRun } from './commands/run.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerServerCommands } from './commands/servers.js';
 import { registerToolCommands } from './commands/tools.js';
 import { defaultConfigPath, readConfigFile } from './options.js';
@@ -26,6 +27,7 @@ if (defaults !== undefined) cli = cli.config(readConfigFile(defaults));
 
 cli = registerRun(cli);
 cli = registerClientCommands(cli);
+cli = registerSchedule(cli);
 cli = registerServerCommands(cli);
 cli = registerToolCommands(cli);
 cli = registerDemo(cli);

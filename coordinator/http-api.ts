@@ -6,6 +6,11 @@
  *   POST /v1/jobs/:id/cancel                     → JobResult
  *   GET  /v1/jobs/:id/events                     → text/event-stream of JobEvent, ends after the result
  *   GET  /v1/workers                             → worker heartbeats
+ *   POST /v1/schedules         {spec}            → 201 ScheduleInfo (the spec carries `schedule`)
+ *   GET  /v1/schedules                           → [ScheduleInfo]
+ *   GET  /v1/schedules/:name                     → ScheduleInfo (with its run history)
+ *   DELETE /v1/schedules/:name                   → 204
+ *   POST /v1/schedules/:name/run                 → ScheduledRun (run now; skipped while a run is going)
  *   GET  /healthz                                → {ok: true} (no token needed)
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -18,10 +23,13 @@ import type { JobEvent, JobState } from '../shared/job.js';
 import { isTerminal } from '../shared/job.js';
 import { validateSpec } from '../shared/spec/load.js';
 import type { Coordinator } from './coordinator.js';
+import type { Scheduler } from './scheduler.js';
 import { jobResult } from './job-state.js';
 
 export interface ApiOptions {
   token: string;
+  /** Serves /v1/schedules when given. */
+  scheduler?: Scheduler;
   host?: string;
   port?: number;
 }
@@ -108,6 +116,21 @@ export async function startApi(coordinator: Coordinator, bus: TaskBus, options: 
     }
     return beats.sort((a, b) => a.workerId.localeCompare(b.workerId));
   });
+
+  const scheduler = options.scheduler;
+  if (scheduler !== undefined) {
+    app.post<{ Body: { spec?: unknown } }>('/v1/schedules', async (req, reply) => {
+      if (req.body?.spec === undefined) throw new QuiverError('SPEC_INVALID', 'request body must be {"spec": {...}}');
+      return reply.code(201).send(await scheduler.add(validateSpec(req.body.spec, 'submitted spec')));
+    });
+    app.get('/v1/schedules', async () => scheduler.list());
+    app.get<{ Params: { name: string } }>('/v1/schedules/:name', async (req) => scheduler.get(req.params.name));
+    app.delete<{ Params: { name: string } }>('/v1/schedules/:name', async (req, reply) => {
+      await scheduler.remove(req.params.name);
+      return reply.code(204).send();
+    });
+    app.post<{ Params: { name: string } }>('/v1/schedules/:name/run', async (req) => scheduler.runNow(req.params.name));
+  }
 
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7070 });
   return { app, url };

@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import type { CommonArgs } from '../action.js';
 import { Coordinator } from '../../coordinator/coordinator.js';
 import { startApi } from '../../coordinator/http-api.js';
+import { Scheduler } from '../../coordinator/scheduler.js';
 import { createBus } from '../../shared/bus/index.js';
 import type { TaskBus } from '../../shared/bus/types.js';
 import { QuiverError } from '../../shared/errors.js';
@@ -16,7 +17,7 @@ import { act } from '../action.js';
 import { natsOptions, s3From, s3Options, TOKEN_FILE } from '../options.js';
 
 /** Resolves on SIGINT/SIGTERM. */
-function untilSignal(): Promise<string> {
+export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -60,13 +61,16 @@ export function registerServerCommands<T extends CommonArgs>(y: Argv<T>): Argv<T
         const bus = await busFrom(argv, 'quiver-coordinator');
         const coordinator = new Coordinator(bus, store, { mode: 'cluster', store: storeConfig, maxDeliver: argv.maxDeliver });
         await coordinator.start();
-        const { app, url } = await startApi(coordinator, bus, { token, host: argv.host, port: argv.port });
+        const scheduler = new Scheduler(coordinator, bus.jobs);
+        await scheduler.start();
+        const { app, url } = await startApi(coordinator, bus, { token, host: argv.host, port: argv.port, scheduler });
         process.stdout.write(`quiver coordinator listening on ${url} (store ${argv.store}, nats ${argv.nats})\n`);
         if (argv.token === undefined) process.stdout.write(`API token written to ${TOKEN_FILE}\n`);
         const signal = await untilSignal();
         log.info({ signal }, 'coordinator stopping; unfinished jobs resume on the next start');
         app.server.closeAllConnections(); // event streams end; clients reconnect to the next coordinator
         await app.close();
+        scheduler.close();
         await coordinator.close();
         await bus.close();
       }),

@@ -7,6 +7,7 @@ import type { Operator } from './types.js';
 
 interface NoopStage {
   tasks?: number;
+  sleepMs?: number;
 }
 
 export const noopOperator: Operator = {
@@ -22,16 +23,19 @@ export const noopOperator: Operator = {
       op: { const: 'noop' },
       input: { description: 'Optional: ignored; lets a noop stage follow another stage.', oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
       tasks: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1, description: 'How many empty tasks to run.' },
+      sleepMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 0, description: 'Each task waits this long (to try out scheduling, cancelling and draining).' },
     },
   },
   async plan(ctx) {
-    const n = (ctx.stage as NoopStage).tasks ?? 1;
-    return { tasks: Array.from({ length: n }, () => ({ inputs: [], params: {} })) };
+    const { tasks = 1, sleepMs = 0 } = ctx.stage as NoopStage;
+    return { tasks: Array.from({ length: tasks }, () => ({ inputs: [], params: { sleepMs } })) };
   },
   async output() {
     return datasetOf([], { fields: [] });
   },
-  kernel() {
+  async kernel({ task }) {
+    const sleepMs = (task.params as { sleepMs?: number } | null)?.sleepMs ?? 0;
+    if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
     return { objects: [], stats: { rowsIn: 0, rowsOut: 0, quarantined: 0 } };
   },
 };

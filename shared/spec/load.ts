@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { Cron } from 'croner';
 import { QuiverError } from '../errors.js';
 import { getOperator } from '../operators/registry.js';
 import { jobSpecSchema } from './schema.js';
-import type { JobSpec } from './types.js';
+import type { JobSpec, ScheduleSpec } from './types.js';
 import { stageInputs } from './types.js';
 
 let validator: ValidateFunction | undefined;
@@ -81,10 +82,29 @@ export function validateSpec(value: unknown, source = 'job spec'): JobSpec {
     }
     seen.add(stage.id);
   });
+  if (spec.schedule !== undefined) problems.push(...checkSchedule(spec.schedule));
   if (problems.length > 0) {
     throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is invalid:\n  - ${problems.join('\n  - ')}`, { details: { errors: problems } });
   }
   return spec;
+}
+
+/** The cron pattern parses and the time zone exists. */
+function checkSchedule(schedule: ScheduleSpec): string[] {
+  const problems: string[] = [];
+  const timezone = schedule.timezone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    problems.push(`schedule.timezone: unknown time zone ${JSON.stringify(timezone)}; use an IANA name such as UTC or Europe/Berlin`);
+    return problems;
+  }
+  try {
+    new Cron(schedule.cron, { paused: true, timezone }).stop();
+  } catch (err) {
+    problems.push(`schedule.cron: ${(err as Error).message.replace(/^CronPattern: /, '')}; e.g. '0 2 * * *' (02:00 daily) or '*/30 * * * * *' (every 30 s)`);
+  }
+  return problems;
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */

@@ -32,6 +32,18 @@ export function jobSpecSchema(): Record<string, unknown> {
           maxAttempts: { type: 'integer', minimum: 1, maximum: 100, description: 'Deliveries of a failing task before the job fails (default 4).' },
         },
       },
+      schedule: {
+        type: 'object',
+        required: ['cron'],
+        additionalProperties: false,
+        description: 'Run the job on a schedule: `quiver schedule add spec.yaml` hands it to the coordinator (or `quiver schedule local spec.yaml` runs it in-process). A run never starts while the previous one is still running.',
+        properties: {
+          cron: { type: 'string', minLength: 1, description: "Cron pattern: 5 fields ('0 2 * * *' = 02:00 daily) or 6 with seconds first." },
+          timezone: { type: 'string', minLength: 1, description: 'IANA time zone of the pattern (default UTC), e.g. Europe/Berlin.' },
+          retries: { type: 'integer', minimum: 0, maximum: 100, description: 'Extra runs after a failed run (default 2).' },
+          retryDelay: { type: 'number', minimum: 0, maximum: 86400, description: 'Seconds between a failed run and its retry (default 60).' },
+        },
+      },
       stages: {
         type: 'array',
         minItems: 1,

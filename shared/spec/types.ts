@@ -18,10 +18,23 @@ export interface StageSpec {
   [param: string]: unknown;
 }
 
+/** When a coordinator runs the job by itself (see coordinator/scheduler.ts). */
+export interface ScheduleSpec {
+  /** Cron pattern: 5 fields (minute precision) or 6 (seconds first). */
+  cron: string;
+  /** IANA time zone of the pattern. Default UTC. */
+  timezone?: string;
+  /** Extra runs after a failed run. Default 2. */
+  retries?: number;
+  /** Seconds between a failed run and its retry. Default 60. */
+  retryDelay?: number;
+}
+
 export interface JobSpec {
   name: string;
   description?: string;
   defaults?: JobDefaults;
+  schedule?: ScheduleSpec;
   stages: StageSpec[];
 }
 

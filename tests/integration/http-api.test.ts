@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { CoordinatorClient } from '../../cli/client.js';
 import { Coordinator } from '../../coordinator/coordinator.js';
 import { startApi } from '../../coordinator/http-api.js';
+import { Scheduler } from '../../coordinator/scheduler.js';
 import { MemoryBus } from '../../shared/bus/memory.js';
 import { isErrorCode } from '../../shared/errors.js';
 import type { JobEvent } from '../../shared/job.js';
@@ -21,6 +22,7 @@ let worker: QuiverWorker;
 let coordinator: Coordinator;
 let app: FastifyInstance;
 let url: string;
+let scheduler: Scheduler;
 let dir: { path: string; cleanup(): Promise<void> };
 
 before(async () => {
@@ -31,11 +33,14 @@ before(async () => {
   coordinator = new Coordinator(bus, store, { mode: 'cluster', store: { root: dir.path } });
   await worker.start();
   await coordinator.start();
-  ({ app, url } = await startApi(coordinator, bus, { token, port: 0 }));
+  scheduler = new Scheduler(coordinator, bus.jobs);
+  await scheduler.start();
+  ({ app, url } = await startApi(coordinator, bus, { token, port: 0, scheduler }));
 });
 
 after(async () => {
   await app.close();
+  scheduler.close();
   await coordinator.close();
   await worker.close();
   await bus.close();
@@ -121,4 +126,24 @@ test('maxAttempts above the bus max deliveries is capped; bad job ids are refuse
   const state = await coordinator.get(jobId);
   assert.equal(state!.maxAttempts, 4);
   await assert.rejects(client.submit(noop('api-id', 1) as never, 'bad.id'), (err) => isErrorCode(err, 'OPTION_INVALID'));
+});
+
+test('schedules: add, run on ticks, show the history, run now, remove', async () => {
+  const client = new CoordinatorClient(url, token);
+  await assert.rejects(client.addSchedule(noop('unscheduled', 1) as never), (err) => isErrorCode(err, 'SPEC_INVALID'));
+  const info = await client.addSchedule({ ...noop('ticking', 1), schedule: { cron: '* * * * * *' } } as never);
+  assert.equal(info.name, 'ticking');
+  assert.ok(info.nextRun !== null);
+  let shown = await client.schedule('ticking');
+  for (let i = 0; i < 100 && shown.runs.filter((r) => r.status === 'succeeded').length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    shown = await client.schedule('ticking');
+  }
+  const ok = shown.runs.filter((r) => r.status === 'succeeded');
+  assert.ok(ok.length >= 2, `two ticks ran: ${JSON.stringify(shown.runs)}`);
+  for (const r of ok) assert.equal((await client.status(r.jobId)).status, 'succeeded');
+  assert.ok((await client.schedules()).some((s) => s.name === 'ticking'));
+  await client.removeSchedule('ticking');
+  await assert.rejects(client.schedule('ticking'), (err) => isErrorCode(err, 'NOT_FOUND'));
+  await assert.rejects(client.runSchedule('ticking'), (err) => isErrorCode(err, 'NOT_FOUND'));
 });
