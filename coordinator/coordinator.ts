@@ -19,6 +19,7 @@ import { logger } from '../shared/log.js';
 import type { JobSpec } from '../shared/spec/types.js';
 import type { ObjectStore, StoreConfig } from '../shared/store/types.js';
 import { JobRunner } from './job-runner.js';
+import { writeManifests } from './datasets.js';
 import { jobResult, newJobState } from './job-state.js';
 import { JobStore } from './job-store.js';
 
@@ -87,7 +88,16 @@ export class Coordinator {
   }
 
   private launch(runner: JobRunner): void {
-    const done = runner.run().finally(() => {
+    const done = runner
+      .run()
+      .then(async (state) => {
+        if (state.status === 'succeeded') {
+          // Manifests of the versions this job produced; a failure here never fails the job.
+          await writeManifests(this.store, state).catch((err: unknown) => this.log.warn({ jobId: state.jobId, err: (err as Error).message }, 'could not write dataset manifests'));
+        }
+        return state;
+      })
+      .finally(() => {
       this.runners.delete(runner.state.jobId);
       this.running.delete(runner.state.jobId);
     });

@@ -12,6 +12,7 @@ import { joinUri } from '../shared/store/uri.js';
 import type { ShardRef } from '../shared/dataset.js';
 import type { TaskDescriptor } from '../shared/task.js';
 import { taskId } from '../shared/task.js';
+import { datasetRefs } from './datasets.js';
 
 export const DEFAULT_SHARD_ROWS = 65_536;
 export const DEFAULT_MAX_ATTEMPTS = 4;
@@ -149,6 +150,7 @@ export function jobResult(state: JobState): JobResult {
     },
     outputs,
     quarantine,
+    datasets: state.status === 'succeeded' ? datasetRefs(state) : [],
     errors,
   };
   if (state.startedAt !== undefined) result.startedAt = iso(state.startedAt)!;

@@ -21,6 +21,8 @@ export interface ShardRef {
   uri: string;
   rows: number;
   bytes: number;
+  /** SHA-256 (hex) of the object's bytes, when the writer computed it (workers always do). */
+  sha256?: string;
 }
 
 export interface Dataset {

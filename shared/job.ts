@@ -3,6 +3,7 @@
  * that `quiver run|submit|status --json` prints. Both are plain JSON.
  */
 import type { Dataset } from './dataset.js';
+import type { DatasetRef } from './dataset-version.js';
 import type { ErrorData } from './errors.js';
 import type { JobSpec } from './spec/types.js';
 import type { StoreConfig } from './store/types.js';
@@ -98,6 +99,8 @@ export interface JobResult {
   records: { in: number; out: number; quarantined: number; filtered: number; deduplicated: number };
   outputs: OutputResult[];
   quarantine: OutputResult[];
+  /** Content versions of the stage outputs (manifests under `<root>/datasets/`), once succeeded. */
+  datasets: DatasetRef[];
   errors: ErrorData[];
 }
 

@@ -2,6 +2,7 @@
  * The Piscina task module: runs one task's kernel in a worker thread. Input bytes arrive
  * transferred (not copied) from the main thread; output object bytes are transferred back.
  */
+import { createHash } from 'node:crypto';
 import { Piscina } from 'piscina';
 import { toErrorData } from '../shared/errors.js';
 import { getOperator } from '../shared/operators/registry.js';
@@ -15,7 +16,7 @@ export interface PoolTask {
 }
 
 export interface PoolResult {
-  objects: KernelObject[];
+  objects: (KernelObject & { sha256: string })[];
   stats: KernelStats;
 }
 
@@ -35,7 +36,9 @@ export default async function runKernel({ task, inputs }: PoolTask): Promise<unk
     }
     buffers.push(obj.bytes.buffer as ArrayBuffer);
   }
-  const value: PoolResult = { objects: result.objects, stats: result.stats };
+  // Content hashes here, off the main thread: they make dataset versions (shared/dataset-version.ts).
+  const objects = result.objects.map((o) => ({ ...o, sha256: createHash('sha256').update(o.bytes).digest('hex') }));
+  const value: PoolResult = { objects, stats: result.stats };
   return Piscina.move({
     get [Piscina.transferableSymbol]() {
       return buffers;

@@ -281,7 +281,7 @@ export class QuiverWorker {
       result.objects.map(async (obj) => {
         const uri = joinUri(task.outputPrefix, obj.name);
         await store.put(uri, obj.bytes);
-        (obj.kind === 'quarantine' ? quarantine : shards).push({ uri, rows: obj.rows, bytes: obj.bytes.byteLength });
+        (obj.kind === 'quarantine' ? quarantine : shards).push({ uri, rows: obj.rows, bytes: obj.bytes.byteLength, sha256: obj.sha256 });
       }),
     );
     const order = new Map(result.objects.map((o, i) => [joinUri(task.outputPrefix, o.name), i]));
