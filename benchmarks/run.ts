@@ -1,11 +1,12 @@
 /**
- * Benchmarks: `npm run bench -- <dispatch|ingest> [--tasks N] [--rows N]`. Prints a Markdown
+ * Benchmarks: `npm run bench -- <dispatch|ingest|sources> [--tasks N] [--rows N]`. Prints a Markdown
  * table with the machine; copy it into benchmarks/RESULTS.md with the command.
  */
 import { setLogLevel } from '../shared/log.js';
 import { benchDispatch } from './dispatch.js';
 import { machine } from './harness.js';
 import { benchIngest } from './ingest.js';
+import { benchSources } from './sources.js';
 
 const [scenario, ...rest] = process.argv.slice(2);
 const flag = (name: string, dflt: number): number => {
@@ -22,7 +23,10 @@ switch (scenario) {
   case 'ingest':
     await benchIngest({ rows: flag('rows', 1_000_000) });
     break;
+  case 'sources':
+    await benchSources({ rows: flag('rows', 1_000_000) });
+    break;
   default:
-    console.error('usage: npm run bench -- <dispatch|ingest> [--tasks N] [--rows N]');
+    console.error('usage: npm run bench -- <dispatch|ingest|sources> [--tasks N] [--rows N]');
     process.exitCode = 2;
 }
