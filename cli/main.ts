@@ -7,9 +7,11 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT } from './action.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemo } from './commands/demo.js';
+import { registerGenSensors } from './commands/gen.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerServerCommands } from './commands/servers.js';
+import { registerStream } from './commands/stream.js';
 import { registerToolCommands } from './commands/tools.js';
 import { defaultConfigPath, readConfigFile } from './options.js';
 
@@ -30,6 +32,8 @@ cli = registerClientCommands(cli);
 cli = registerSchedule(cli);
 cli = registerServerCommands(cli);
 cli = registerToolCommands(cli);
+cli = registerGenSensors(cli);
+cli = registerStream(cli);
 cli = registerDemo(cli);
 
 await cli

@@ -14,6 +14,8 @@ import { isTerminal } from '../shared/job.js';
 import { logger } from '../shared/log.js';
 import { getOperator } from '../shared/operators/registry.js';
 import type { PhaseOutcome, PhasePlan, PlanContext } from '../shared/operators/types.js';
+import { buildReport, reportDir, writeReport } from '../shared/quality/report.js';
+import type { QualitySection } from '../shared/quality/types.js';
 import { stageInputs } from '../shared/spec/types.js';
 import type { ObjectStore } from '../shared/store/types.js';
 import type { TaskResult } from '../shared/task.js';
@@ -60,11 +62,37 @@ export class JobRunner {
         if (isTerminal(state.status)) break;
         await this.runStage(i);
       }
-      if (state.status === 'running') await this.finish('succeeded');
+      if (state.status === 'running') {
+        await this.writeQualityReport();
+        await this.finish('succeeded');
+      }
     } catch (err) {
       if (!isTerminal(state.status)) await this.fail(toErrorData(err));
     }
     return state;
+  }
+
+  /**
+   * Gathers the quality section of every stage whose operator has one and writes the job's
+   * report (`<root>/jobs/<jobId>/quality/report.{json,html}`); its URIs go into the state.
+   */
+  private async writeQualityReport(): Promise<void> {
+    const { state } = this;
+    try {
+      const sections: QualitySection[] = [];
+      for (const [i, st] of state.stages.entries()) {
+        const op = getOperator(st.op);
+        if (op.quality === undefined || st.output === undefined) continue;
+        const done: PhaseOutcome[] = st.phases.map((p, k) => ({ phase: k, tasks: p.tasks.map((t) => t.output!) }));
+        const section = await op.quality(this.planContext(i), done, st.output);
+        if (section !== null) sections.push(section);
+      }
+      const report = buildReport(state, jobResult({ ...state, status: 'succeeded', finishedAt: Date.now() }), sections);
+      state.quality = await writeReport(this.deps.store, reportDir(state.store.root, state.jobId), report);
+    } catch (err) {
+      const data = toErrorData(err);
+      throw new QuiverError(data.code, `every stage succeeded, but writing the data-quality report failed: ${data.message}`, { cause: err, retryable: data.retryable });
+    }
   }
 
   private planContext(i: number): PlanContext {

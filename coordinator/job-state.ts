@@ -155,5 +155,6 @@ export function jobResult(state: JobState): JobResult {
   };
   if (state.startedAt !== undefined) result.startedAt = iso(state.startedAt)!;
   if (state.finishedAt !== undefined) result.finishedAt = iso(state.finishedAt)!;
+  if (state.quality !== undefined) result.quality = state.quality;
   return result;
 }

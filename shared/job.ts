@@ -64,6 +64,14 @@ export interface JobState {
   revision: number;
   /** Set when the job ends: the summary, so listing old jobs needs no task outcomes. */
   result?: JobResult;
+  /** Where the data-quality report was written, once a job has succeeded. */
+  quality?: QualityReportUris;
+}
+
+/** URIs of a job's data-quality report: `<root>/jobs/<jobId>/quality/report.{json,html}`. */
+export interface QualityReportUris {
+  json: string;
+  html: string;
 }
 
 export interface StageResult {
@@ -102,6 +110,8 @@ export interface JobResult {
   /** Content versions of the stage outputs (manifests under `<root>/datasets/`), once succeeded. */
   datasets: DatasetRef[];
   errors: ErrorData[];
+  /** The data-quality report, when the job succeeded. */
+  quality?: QualityReportUris;
 }
 
 /** Live events from a running job (HTTP event stream, progress bars). */

@@ -1,31 +1,12 @@
 import type { Argv } from 'yargs';
 import type { CommonArgs } from '../action.js';
-import { generateUsers } from '../../coordinator/gen/users.js';
-import { QuiverError } from '../../shared/errors.js';
 import { loadSpec } from '../../shared/spec/load.js';
 import { jobSpecSchema } from '../../shared/spec/schema.js';
 import { allOperators } from '../../shared/operators/registry.js';
 import { act, printJson } from '../action.js';
-import { bytes, n } from '../format.js';
 
 export function registerToolCommands<T extends CommonArgs>(y: Argv<T>): Argv<T> {
   return y
-    .command(
-      'gen <dataset>',
-      'Generate a realistic data set (users: a churn table with mixed types, missing values and some dirt)',
-      (c) =>
-        c
-          .positional('dataset', { choices: ['users'] as const, demandOption: true, describe: 'Which data set' })
-          .option('rows', { type: 'number', default: 200_000, describe: 'Rows to generate' })
-          .option('seed', { type: 'number', default: 7, describe: 'Random seed: the same seed gives the same bytes' })
-          .option('out', { type: 'string', default: 'data/users.csv', describe: 'Output file: .csv or .ndjson, optionally .gz' }),
-      async (argv) => act(argv, async () => {
-        if (!Number.isInteger(argv.rows) || argv.rows < 1) throw new QuiverError('OPTION_INVALID', `--rows must be a positive integer, got ${argv.rows}`);
-        const r = await generateUsers({ rows: argv.rows, seed: argv.seed, out: argv.out });
-        if (argv.json === true) printJson({ out: argv.out, ...r });
-        else process.stdout.write(`wrote ${n(r.rows)} rows (${bytes(r.bytes)}) to ${argv.out} in ${r.seconds.toFixed(2)}s\n`);
-      }),
-    )
     .command(
       'validate <spec>',
       'Check a job spec against the schema and the stage graph, without running it',

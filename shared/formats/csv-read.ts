@@ -20,15 +20,16 @@
  * Semantics: see csv-scan.ts for quoting. Null markers match unquoted fields (any field for
  * non-string columns), so `""` stays an empty string. Blank lines are skipped (not rows). Rows
  * with the wrong field count, a value that does not parse as its column's type, or broken
- * quoting go to the quarantine list with their 1-based line number; they are never dropped
- * or nulled silently.
+ * quoting, invalid UTF-8, or more than `maxRecordBytes` bytes go to the quarantine list with
+ * their 1-based line number; they are never dropped, nulled or patched silently.
  */
 import type { Table } from 'apache-arrow';
 import type { ColumnType } from '../dataset.js';
 import { RawColumnBuilder, tableFromRawBuilders } from '../arrow/raw-builder.js';
 import { byteOf, CsvScanner, ESCAPED, NullMatcher, PLAIN, ScanStatus } from './csv-scan.js';
+import { firstInvalidUtf8, invalidUtf8Reason, isUtf8, tooLongReason } from './encoding.js';
 import { quarantineRecord } from './quarantine.js';
-import { DEFAULT_NULL_VALUES } from './types.js';
+import { DEFAULT_MAX_RECORD_BYTES, DEFAULT_NULL_VALUES } from './types.js';
 import type { CsvReadOptions, QuarantineRecord, ReadResult } from './types.js';
 import { isNaNText, parseBoolBytes, parseDateBytes, parseFloatBytes, parseIntBytes, parseTimestampBytes, takeBigInt } from './values.js';
 
@@ -79,6 +80,9 @@ export function readCsv(bytes: Uint8Array, options: CsvReadOptions): ReadResult 
   const nulls = new NullMatcher(options.nullValues ?? DEFAULT_NULL_VALUES);
   const source = options.source ?? '';
   const maxRows = options.maxRowsPerTable ?? Infinity;
+  const maxRecord = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const utf8 = isUtf8(bytes);
+  const offset = options.firstOffset ?? 0;
   const sc = new CsvScanner(delim, quote, inNames.length + 1);
 
   const target = columnTargets(fields.map((f) => f.name), inNames);
@@ -122,6 +126,15 @@ export function readCsv(bytes: Uint8Array, options: CsvReadOptions): ReadResult 
     line += sc.newlines;
     if (sc.isBlank()) continue;
     rowsIn++;
+    if (sc.rowEnd - rowStart > maxRecord) {
+      quarantine.push(quarantineRecord(source, rowLine, `line ${rowLine}: ${tooLongReason('the row', sc.rowEnd - rowStart, maxRecord)}`, bytes, rowStart, sc.rowEnd));
+      continue;
+    }
+    const badByte = utf8 ? -1 : firstInvalidUtf8(bytes, rowStart, sc.rowEnd);
+    if (badByte >= 0) {
+      quarantine.push(quarantineRecord(source, rowLine, `line ${rowLine}: ${invalidUtf8Reason(offset + badByte, rowLine)}`, bytes, rowStart, sc.rowEnd));
+      continue;
+    }
     if (sc.status !== ScanStatus.OK || sc.nFields !== ncols) {
       const reason =
         sc.status === ScanStatus.UNBALANCED

@@ -1,166 +1,84 @@
 /**
- * NDJSON → Arrow, and schema inference for NDJSON samples. One JSON object per line; keys map
- * to columns by name, missing keys are null, keys the schema does not name are ignored.
- * Values convert by column type: numbers and numeric strings into int/float (a fractional number
- * in an int column is rejected), booleans and `"true"`/`"false"` into bool, ISO strings into
- * date/timestamp; anything into string (numbers and booleans as text, objects and arrays as
- * JSON). A line that is not valid JSON, not an object, or holds a value its column's type cannot
- * take goes to quarantine with its line number. Blank lines are skipped.
+ * NDJSON → Arrow, and schema inference for NDJSON samples. One JSON object per line (conversion
+ * rules: json-rows.ts). A line that is not valid JSON, not an object, holds invalid UTF-8, is
+ * longer than `maxRecordBytes`, or holds a value its column's type cannot take goes to
+ * quarantine with its line number. Blank lines are skipped.
+ *
+ * ```ts
+ * const { schema } = inferNdjsonSchema(sample);
+ * const { tables, quarantine } = readNdjson(bytes, { schema, source: uri });
+ * ```
  */
-import type { Table } from 'apache-arrow';
-import type { ColumnType, FieldDef, SchemaDef } from '../dataset.js';
-import { RawColumnBuilder, tableFromRawBuilders } from '../arrow/raw-builder.js';
+import type { SchemaDef } from '../dataset.js';
 import { bomLength } from './csv-read.js';
-import { NullMatcher } from './csv-scan.js';
-import { ALL, BOOL, DATE, FLOAT, INT, SAMPLE_ROWS, TIMESTAMP, candidatesOf, typeOfCandidates } from './infer.js';
-import { quarantineText } from './quarantine.js';
-import { DEFAULT_NULL_VALUES } from './types.js';
-import type { QuarantineRecord, ReadResult, TextReadOptions } from './types.js';
-import { parseBoolBytes, parseDateBytes, parseFloatBytes, parseIntBytes, parseTimestampBytes, takeBigInt } from './values.js';
+import { firstInvalidUtf8, invalidUtf8Reason, isUtf8, tooLongReason } from './encoding.js';
+import { JsonRowSink, JsonSchemaInferrer, textOf } from './json-rows.js';
+import type { ReadResult, TextReadOptions } from './types.js';
 
+const NL = 0x0a;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-let scratch = new Uint8Array(256);
+const WHAT = 'each line must hold one JSON object';
 
-/** The UTF-8 bytes of `s` in a reused buffer; returns the byte length. */
-function bytesOf(s: string): number {
-  if (s.length * 3 > scratch.length) scratch = new Uint8Array(s.length * 3);
-  return encoder.encodeInto(s, scratch).written;
+function isBlank(bytes: Uint8Array, s: number, e: number): boolean {
+  for (let p = s; p < e; p++) {
+    const c = bytes[p]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
 }
 
-/** Lines of `text` with their 1-based numbers, skipping blank ones. */
-function* lines(text: string, firstLine: number): Generator<[string, number]> {
-  let pos = 0;
+/** Calls `fn(start, end, line)` for each non-blank line of `bytes[from, end)` (end excludes `\r\n`). */
+function eachLine(bytes: Uint8Array, from: number, end: number, firstLine: number, fn: (s: number, e: number, line: number) => boolean | void): void {
+  let pos = from;
   let line = firstLine;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const raw = text.charCodeAt(nl - 1) === 13 ? text.slice(pos, nl - 1) : text.slice(pos, nl);
-    if (raw.trim() !== '') yield [raw, line];
+  while (pos < end) {
+    let nl = bytes.indexOf(NL, pos);
+    if (nl < 0 || nl >= end) nl = end;
+    const e = nl > pos && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+    if (!isBlank(bytes, pos, e) && fn(pos, e, line) === false) return;
     pos = nl + 1;
     line++;
   }
 }
 
-function parseObject(raw: string): Record<string, unknown> | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    return `not valid JSON (${(err as Error).message}); each line must hold one JSON object`;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `line holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`;
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Appends `v` to `b` by the column's type; false when the value does not fit. */
-function appendValue(b: RawColumnBuilder, type: ColumnType, v: unknown, nulls: NullMatcher): boolean {
-  if (v === null || v === undefined) {
-    b.appendNull();
-    return true;
-  }
-  if (type === 'string') {
-    b.appendString(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
-    return true;
-  }
-  if (typeof v === 'number') {
-    if (type === 'float') b.appendFloat(v);
-    else if (type === 'int' && Number.isInteger(v)) b.appendInt(v);
-    else return false;
-    return true;
-  }
-  if (typeof v === 'boolean') {
-    if (type !== 'bool') return false;
-    b.appendBool(v);
-    return true;
-  }
-  if (typeof v !== 'string') return false;
-  const n = bytesOf(v);
-  if (nulls.matches(scratch, 0, n)) {
-    b.appendNull();
-    return true;
-  }
-  let x: number;
-  switch (type) {
-    case 'int':
-      x = parseIntBytes(scratch, 0, n);
-      if (x === x) b.appendInt(x);
-      else {
-        const big = takeBigInt();
-        if (big === null) return false;
-        b.appendBigInt(big);
-      }
-      return true;
-    case 'float':
-      x = parseFloatBytes(scratch, 0, n);
-      if (x === x) b.appendFloat(x);
-      return x === x;
-    case 'bool':
-      x = parseBoolBytes(scratch, 0, n);
-      if (x >= 0) b.appendBool(x === 1);
-      return x >= 0;
-    case 'date':
-      x = parseDateBytes(scratch, 0, n);
-      if (x === x) b.appendDays(x);
-      return x === x;
-    case 'timestamp':
-      x = parseTimestampBytes(scratch, 0, n);
-      if (x === x) b.appendInt(x);
-      return x === x;
-  }
-}
-
 export function readNdjson(bytes: Uint8Array, options: TextReadOptions): ReadResult {
-  const { schema } = options;
-  const fields = schema.fields;
-  const nulls = new NullMatcher(options.nullValues ?? DEFAULT_NULL_VALUES);
-  const source = options.source ?? '';
-  const maxRows = options.maxRowsPerTable ?? Infinity;
-  const hint = Math.min(options.rowsHint ?? 1024, maxRows);
-  const tables: Table[] = [];
-  const nullCounts = new Array<number>(fields.length).fill(0);
-  const quarantine: QuarantineRecord[] = [];
-  let out = fields.map((f) => new RawColumnBuilder(f.type, hint));
-  let rows = 0;
-  let rowsIn = 0;
-  const flush = (): void => {
-    out.forEach((b, i) => (nullCounts[i]! += b.nullCount));
-    tables.push(tableFromRawBuilders(schema, out));
-  };
-
-  const text = decoder.decode(bytes.subarray(bomLength(bytes)));
-  for (const [raw, line] of lines(text, options.firstLine ?? 1)) {
-    rowsIn++;
-    const obj = parseObject(raw);
-    if (typeof obj === 'string') {
-      quarantine.push(quarantineText(source, line, `line ${line}: ${obj}`, raw));
-      continue;
-    }
-    let bad: FieldDef | null = null;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (!appendValue(out[i]!, f.type, obj[f.name], nulls)) {
-        bad = f;
-        break;
+  const sink = new JsonRowSink(options.schema, options);
+  const max = sink.maxRecordBytes;
+  const firstLine = options.firstLine ?? 1;
+  const from = bomLength(bytes);
+  if (isUtf8(bytes)) {
+    // The common case: decode once, split the text (no per-line decoding).
+    const text = decoder.decode(bytes.subarray(from));
+    let pos = 0;
+    let line = firstLine;
+    while (pos < text.length) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      const raw = text.charCodeAt(nl - 1) === 13 && nl > pos ? text.slice(pos, nl - 1) : text.slice(pos, nl);
+      if (raw.trim() !== '') {
+        const size = raw.length * 3 <= max ? 0 : Buffer.byteLength(raw);
+        if (size > max) {
+          const head = encoder.encode(raw.slice(0, 2048));
+          sink.reject(line, `line ${line}: ${tooLongReason('the line', size, max)}`, head, 0, head.length);
+        } else sink.record(raw, line, `line ${line}`, WHAT);
       }
+      pos = nl + 1;
+      line++;
     }
-    if (bad !== null) {
-      for (const b of out) b.rollback(rows);
-      const shown = JSON.stringify(obj[bad.name])?.slice(0, 100) ?? 'undefined';
-      const reason = `line ${line}, key "${bad.name}": ${shown} is not a valid ${bad.type}; fix the value or declare the column as string`;
-      quarantine.push(quarantineText(source, line, reason, raw));
-      continue;
-    }
-    if (++rows === maxRows) {
-      flush();
-      out = fields.map((f) => new RawColumnBuilder(f.type, hint));
-      rows = 0;
-    }
+    return sink.finish();
   }
-  if (rows > 0 || tables.length === 0) flush();
-  return { tables, rowsIn, rowsOut: rowsIn - quarantine.length, quarantine, nullCounts };
+  const offset = options.firstOffset ?? 0;
+  eachLine(bytes, from, bytes.length, firstLine, (s, e, line) => {
+    if (e - s > max) {
+      sink.reject(line, `line ${line}: ${tooLongReason('the line', e - s, max)}`, bytes, s, e);
+      return;
+    }
+    const bad = firstInvalidUtf8(bytes, s, e);
+    if (bad >= 0) sink.reject(line, `line ${line}: ${invalidUtf8Reason(offset + bad, line)}`, bytes, s, e);
+    else sink.record(textOf(bytes, s, e), line, `line ${line}`, WHAT);
+  });
+  return sink.finish();
 }
 
 export interface NdjsonInferOptions {
@@ -172,44 +90,12 @@ export interface NdjsonInferOptions {
 
 /** Columns (keys in first-seen order) and types of an NDJSON sample; bad lines are ignored. */
 export function inferNdjsonSchema(sample: Uint8Array, options: NdjsonInferOptions = {}): { columns: string[]; schema: SchemaDef; rows: number } {
-  const nulls = new NullMatcher(options.nullValues ?? DEFAULT_NULL_VALUES);
-  const limit = options.sampleRows ?? SAMPLE_ROWS;
-  let text = decoder.decode(sample.subarray(bomLength(sample)));
-  if (options.complete !== true) {
-    const nl = text.lastIndexOf('\n');
-    text = nl < 0 ? '' : text.slice(0, nl + 1);
-  }
-  const order: string[] = [];
-  const stats = new Map<string, { bits: number; seen: boolean; nullable: boolean }>();
-  let rows = 0;
-  for (const [raw] of lines(text, 1)) {
-    if (rows >= limit) break;
-    const obj = parseObject(raw);
-    if (typeof obj === 'string') continue;
-    rows++;
-    for (const [key, v] of Object.entries(obj)) {
-      let st = stats.get(key);
-      if (st === undefined) {
-        st = { bits: ALL, seen: false, nullable: rows > 1 };
-        stats.set(key, st);
-        order.push(key);
-      }
-      const n = typeof v === 'string' ? bytesOf(v) : 0;
-      if (v === null || (typeof v === 'string' && nulls.matches(scratch, 0, n))) {
-        st.nullable = true;
-        continue;
-      }
-      st.seen = true;
-      if (typeof v === 'number') st.bits &= Number.isInteger(v) ? INT | FLOAT : FLOAT;
-      else if (typeof v === 'boolean') st.bits &= BOOL;
-      else if (typeof v === 'string') st.bits &= candidatesOf(scratch, 0, n) & (DATE | TIMESTAMP);
-      else st.bits = 0;
-    }
-    for (const [key, st] of stats) if (!(key in obj)) st.nullable = true;
-  }
-  const fields = order.map((name): FieldDef => {
-    const st = stats.get(name)!;
-    return { name, type: typeOfCandidates(st.bits, st.seen), nullable: st.nullable };
+  const inferrer = new JsonSchemaInferrer(options);
+  let end = sample.length;
+  if (options.complete !== true) end = sample.lastIndexOf(NL) + 1;
+  eachLine(sample, bomLength(sample), end, 1, (s, e) => {
+    inferrer.addText(textOf(sample, s, e));
+    return !inferrer.full;
   });
-  return { columns: order, schema: { fields }, rows };
+  return inferrer.result();
 }

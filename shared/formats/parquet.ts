@@ -8,10 +8,11 @@
  * ```ts
  * const bytes = writeParquet(table);              // zstd by default
  * const back = readParquet(bytes);                // an apache-arrow Table
+ * const part = readParquetRowGroups(bytes, [2, 3]); // only row groups 2 and 3
  * ```
  */
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
-import type { Table } from 'apache-arrow';
+import type { Schema, Table } from 'apache-arrow';
 import * as wasm from 'parquet-wasm';
 import { QuiverError } from '../errors.js';
 
@@ -54,4 +55,32 @@ export function readParquet(bytes: Uint8Array, what = 'Parquet file'): Table {
     throw QuiverError.nonRetryable('INPUT_INVALID', `${what} is not valid Parquet: ${String(err)}`, { cause: err });
   }
   return tableFromIPC(ipc);
+}
+
+const PAR1 = Uint8Array.of(0x50, 0x41, 0x52, 0x31);
+
+/** Only the given row groups of a Parquet file (all of them when `rowGroups` is undefined). */
+export function readParquetRowGroups(bytes: Uint8Array, rowGroups: readonly number[] | undefined, what = 'Parquet file'): Table {
+  let ipc: Uint8Array;
+  try {
+    ipc = wasm.readParquet(bytes, rowGroups === undefined ? undefined : { rowGroups: [...rowGroups] }).intoIPCStream();
+  } catch (err) {
+    throw QuiverError.nonRetryable('INPUT_INVALID', `${what} is not valid Parquet (${String(err)}); check that it was written completely`, { cause: err });
+  }
+  return tableFromIPC(ipc);
+}
+
+/** The Arrow schema of a Parquet file from its footer (`footer` = the footer's Thrift bytes). */
+export function parquetSchemaOf(footer: Uint8Array, what = 'Parquet file'): Schema {
+  // readSchema wants a file: magic, footer, footer length, magic.
+  const file = new Uint8Array(footer.length + 12);
+  file.set(PAR1, 0);
+  file.set(footer, 4);
+  new DataView(file.buffer).setInt32(footer.length + 4, footer.length, true);
+  file.set(PAR1, footer.length + 8);
+  try {
+    return tableFromIPC(wasm.readSchema(file).intoIPCStream()).schema;
+  } catch (err) {
+    throw QuiverError.nonRetryable('INPUT_INVALID', `${what} has an unreadable Parquet schema (${String(err)}); check that it was written completely`, { cause: err });
+  }
 }

@@ -21,6 +21,12 @@ export const DEFAULT_NULL_VALUES: readonly string[] = Object.freeze([
   '#N/A',
 ]);
 
+/**
+ * The largest record (CSV row, NDJSON line, JSON array element) read by default: 16 MiB. A
+ * longer one goes to quarantine with its size and this limit in the reason.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 16 << 20;
+
 /** How many bytes of a rejected row a quarantine record keeps. */
 export const QUARANTINE_RAW_BYTES = 1024;
 
@@ -53,6 +59,10 @@ export interface TextReadOptions {
   maxRowsPerTable?: number;
   /** Expected row count, to size buffers. */
   rowsHint?: number;
+  /** Records longer than this many bytes are quarantined. Default {@link DEFAULT_MAX_RECORD_BYTES}. */
+  maxRecordBytes?: number;
+  /** Byte offset of the input's first byte in its file (for invalid-UTF-8 reasons). Default 0. */
+  firstOffset?: number;
 }
 
 export interface CsvReadOptions extends TextReadOptions {

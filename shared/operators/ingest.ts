@@ -8,6 +8,7 @@
  *   op: ingest
  *   source: { uri: data/users-*.csv.gz, schema: { nps: float } }
  *   shardRows: 65536
+ *   land: { source: crm, type: users }   # optional: raw/source=crm/type=users/date=<today>/part-*.arrow
  * ```
  *
  * Coordinator half: the connector's `plan` (one phase of tasks). Worker half: the connector's
@@ -19,6 +20,7 @@ import type { FieldDef, SchemaDef, ShardRef } from '../dataset.js';
 import { QuiverError } from '../errors.js';
 import { DEFAULT_SOURCE_KIND, allConnectors, getConnector } from '../connectors/registry.js';
 import type { SourceConnector } from '../connectors/types.js';
+import { countsSection, sourceTitle } from '../quality/sections.js';
 import type { Operator, PhaseOutcome, PlanContext } from './types.js';
 
 export type { IngestParams, IngestSourceSpec, IngestStage } from '../connectors/files/index.js';
@@ -35,6 +37,40 @@ function schemaFromStats(done: readonly PhaseOutcome[]): SchemaDef | null {
     }
   }
   return fields === null ? null : { fields };
+}
+
+interface LandSpec {
+  source: string;
+  type: string;
+  date?: string;
+}
+
+const LAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** The store root of a job: the stage prefix is `<root>/jobs/<job>/<stage>/`. */
+function storeRoot(ctx: PlanContext): string {
+  const tail = `jobs/${ctx.jobId}/${ctx.stage.id}/`;
+  if (!ctx.stagePrefix.endsWith(tail)) throw QuiverError.nonRetryable('INTERNAL', `stage prefix ${ctx.stagePrefix} does not end with ${tail}`);
+  return ctx.stagePrefix.slice(0, -tail.length);
+}
+
+/**
+ * Where the stage lands its raw shards: `<root>/raw/source=<s>/type=<t>/date=<yyyy-mm-dd>/`
+ * (docs/storage-layout.md), or null for the job's own stage folder.
+ */
+export function landingPrefix(ctx: PlanContext, now = new Date()): string | null {
+  const land = (ctx.stage as { land?: LandSpec }).land;
+  if (land === undefined) return null;
+  for (const key of ['source', 'type'] as const) {
+    if (typeof land[key] !== 'string' || !LAND_NAME.test(land[key])) {
+      throw QuiverError.nonRetryable('SPEC_INVALID', `${ctx.path}.land.${key}: use letters, digits, '.', '_' and '-' (it becomes a folder name), got ${JSON.stringify(land[key])}`);
+    }
+  }
+  const date = land.date ?? now.toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    throw QuiverError.nonRetryable('SPEC_INVALID', `${ctx.path}.land.date: use YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  }
+  return `${storeRoot(ctx)}raw/source=${land.source}/type=${land.type}/date=${date}/`;
 }
 
 function connectorOf(ctx: PlanContext): SourceConnector {
@@ -70,6 +106,17 @@ function ingestSchema(): Record<string, unknown> {
         })),
       },
       shardRows: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Target rows per output shard (default: the job default, 65536).' },
+      land: {
+        type: 'object',
+        required: ['source', 'type'],
+        additionalProperties: false,
+        description: "Land the raw shards at <store root>/raw/source=<source>/type=<type>/date=<date>/ instead of the job's folder (a re-run the same day replaces that day's landing).",
+        properties: {
+          source: { type: 'string', description: 'Source system name, e.g. crm.' },
+          type: { type: 'string', description: 'Record type, e.g. users.' },
+          date: { type: 'string', description: 'YYYY-MM-DD; default: the UTC date when the stage is planned.' },
+        },
+      },
     },
   };
 }
@@ -82,13 +129,19 @@ export const ingestOperator: Operator = {
   pathFields: [...new Set(allConnectors().flatMap((c) => (c.pathFields ?? []).map((f) => `source.${f}`)))],
   async plan(ctx) {
     const { tasks } = await connectorOf(ctx).plan(ctx, false);
-    return { tasks };
+    const landing = landingPrefix(ctx);
+    if (landing === null) return { tasks };
+    // The landing folder belongs to (source, type, date): clear an earlier run's shards so no stale part is left.
+    const stale = await ctx.store.list(landing);
+    await Promise.all(stale.map((o) => ctx.store.delete(o.uri)));
+    return { tasks: tasks.map((t) => ({ ...t, outputPrefix: landing })) };
   },
   async output(ctx, done) {
     const shards: ShardRef[] = done.flatMap((phase) => phase.tasks.flatMap((t) => t.shards));
     const schema = schemaFromStats(done) ?? (await connectorOf(ctx).plan(ctx, true)).schema;
     return datasetOf(shards, schema);
   },
+  quality: (ctx, done) => countsSection(ctx, done, sourceTitle((ctx.stage as { source?: unknown }).source)),
   kernel(input) {
     const kind = (input.task.params as { kind?: unknown } | null)?.kind ?? DEFAULT_SOURCE_KIND;
     if (typeof kind !== 'string') throw QuiverError.nonRetryable('INTERNAL', `ingest task ${input.task.id} has a malformed kind; re-plan the job with a matching quiver version`);

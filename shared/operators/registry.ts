@@ -6,15 +6,21 @@
 import { QuiverError } from '../errors.js';
 import type { Operator } from './types.js';
 import { aggregateOperator } from './aggregate.js';
+import { cleanseOperator } from './cleanse.js';
+import { dedupeOperator } from './dedupe.js';
 import { deriveOperator } from './derive.js';
 import { filterOperator } from './filter.js';
 import { ingestOperator } from './ingest.js';
+import { joinOperator } from './join.js';
 import { noopOperator } from './noop.js';
+import { profileOperator } from './profile.js';
 import { selectOperator } from './select.js';
+import { sinkOperator } from './sink.js';
+import { validateOperator } from './validate.js';
 import { writeOperator } from './write.js';
 
 const operators: ReadonlyMap<string, Operator> = new Map(
-  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, writeOperator, noopOperator].map((op) => [op.name, op]),
+  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, validateOperator, cleanseOperator, dedupeOperator, profileOperator, joinOperator, writeOperator, sinkOperator, noopOperator].map((op) => [op.name, op]),
 );
 
 export function operatorNames(): string[] {

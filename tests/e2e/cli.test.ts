@@ -45,7 +45,7 @@ test('run --json prints one JobResult as the last line; a missing input is NOT_F
   assert.equal(r.code, 0, r.stderr);
   const res = lastJson(r);
   assert.equal(res.status, 'succeeded');
-  assert.deepEqual(res.records, { in: 3000, out: 3000, quarantined: 0, filtered: 0 });
+  assert.deepEqual(res.records, { in: 3000, out: 3000, quarantined: 0, filtered: 0, deduplicated: 0 });
   const missing = join(dir.path, 'missing.yaml');
   await writeFile(missing, `name: missing\nstages:\n  - id: raw\n    op: ingest\n    source: { uri: ${JSON.stringify(join(dir.path, 'nope-*.csv'))} }\n`);
   const m = await quiver(['run', missing, '--json', '--store', join(dir.path, 'store')]);

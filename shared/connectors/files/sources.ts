@@ -1,21 +1,31 @@
 /**
  * Which files an ingest stage reads: expands local globs (fast-glob), S3 globs (store.list of
  * the pattern's static prefix + a glob matcher), and prefixes ending in '/' (every data file
- * under them); tells each file's format and compression from its name.
+ * under them); says what each file's name suggests (format, compression, delimiter). With
+ * `format: auto` the name is only a hint: probe.ts decides by content.
  */
 import fg from 'fast-glob';
 import { QuiverError } from '../../errors.js';
 import type { ObjectStore } from '../../store/types.js';
 
-export type TextFormat = 'csv' | 'ndjson';
+/** What a task reads. */
+export type FileFormat = 'csv' | 'ndjson' | 'json' | 'arrow' | 'parquet';
+/** What `source.format` may say. */
+export type FormatOption = FileFormat | 'tsv' | 'auto';
 
 export interface SourceFile {
   uri: string;
   size: number;
-  format: TextFormat;
+  /** The format the spec names, else the one the name suggests; null when the name says nothing. */
+  format: FileFormat | null;
+  /** The name ends in `.gz` (the content decides in the end). */
   gzip: boolean;
-  /** Default delimiter from the name: tab for `.tsv`, else comma. */
+  /** Delimiter from the spec, else from the name: tab for `.tsv`, pipe for `.psv`, else comma. */
   delimiter: string;
+  /** The spec gave the delimiter (no sniffing). */
+  delimiterSet: boolean;
+  /** The name's extension, after any `.gz` (`csv`, `txt`, ''). */
+  ext: string;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -29,7 +39,26 @@ export function extensionOf(uri: string): { ext: string; gzip: boolean } {
   return { ext: dot < 0 ? '' : base.slice(dot + 1), gzip };
 }
 
-const FORMAT_BY_EXT: Record<string, TextFormat> = { csv: 'csv', tsv: 'csv', ndjson: 'ndjson', jsonl: 'ndjson' };
+export const FORMAT_BY_EXT: Readonly<Record<string, FileFormat>> = {
+  csv: 'csv',
+  tsv: 'csv',
+  tab: 'csv',
+  psv: 'csv',
+  ndjson: 'ndjson',
+  jsonl: 'ndjson',
+  json: 'json',
+  arrow: 'arrow',
+  arrows: 'arrow',
+  feather: 'arrow',
+  ipc: 'arrow',
+  parquet: 'parquet',
+  pq: 'parquet',
+};
+
+/** The delimiter a name suggests. */
+export function delimiterOfExt(ext: string): string {
+  return ext === 'tsv' || ext === 'tab' ? '\t' : ext === 'psv' ? '|' : ',';
+}
 
 /**
  * A RegExp for a glob over full URIs: `*` and `?` stay inside one path segment, `**` crosses
@@ -105,8 +134,8 @@ async function expandOne(store: ObjectStore, pattern: string, anyExtension: bool
 }
 
 export interface ExpandOptions {
-  /** `auto` tells each file's format by its extension. */
-  format: TextFormat | 'auto';
+  /** `auto`: the extension's format as a hint (null for other names); prefixes list only known extensions. */
+  format: FormatOption;
   /** Explicit delimiter, else by extension. */
   delimiter?: string;
   /** Spec path for messages: `stages[0]`. */
@@ -129,14 +158,9 @@ export async function expandSources(store: ObjectStore, patterns: readonly strin
       if (seen.has(m.uri)) continue;
       seen.add(m.uri);
       const { ext, gzip } = extensionOf(m.uri);
-      const format = options.format === 'auto' ? FORMAT_BY_EXT[ext] : options.format;
-      if (format === undefined) {
-        throw QuiverError.nonRetryable(
-          'SPEC_INVALID',
-          `${options.path}.source: cannot tell the format of "${m.uri}" from its name; name it .csv, .tsv, .ndjson or .jsonl (optionally .gz) or set source.format to csv or ndjson`,
-        );
-      }
-      files.push({ uri: m.uri, size: m.size, format, gzip, delimiter: options.delimiter ?? (ext === 'tsv' ? '\t' : ',') });
+      const format = options.format === 'auto' ? (FORMAT_BY_EXT[ext] ?? null) : options.format === 'tsv' ? 'csv' : options.format;
+      const delimiter = options.delimiter ?? (options.format === 'tsv' ? '\t' : delimiterOfExt(ext));
+      files.push({ uri: m.uri, size: m.size, format, gzip, delimiter, delimiterSet: options.delimiter !== undefined || options.format === 'tsv', ext });
     }
   }
   return files;

@@ -4,18 +4,22 @@
 import type { ColumnType, SchemaDef } from '../../dataset.js';
 import { QuiverError } from '../../errors.js';
 import { COLUMN_TYPES } from '../../arrow/schema.js';
-import { DEFAULT_NULL_VALUES } from '../../formats/types.js';
+import { ENCODING_NAMES, normalizeEncoding } from '../../formats/encoding.js';
+import type { TextEncoding } from '../../formats/encoding.js';
+import { DEFAULT_MAX_RECORD_BYTES, DEFAULT_NULL_VALUES } from '../../formats/types.js';
 import type { StageSpec } from '../../spec/types.js';
-import type { TextFormat } from './sources.js';
+import type { FileFormat, FormatOption } from './sources.js';
 
 export interface IngestSourceSpec {
   kind?: 'files';
   uri: string | string[];
-  format?: TextFormat | 'auto';
+  format?: FormatOption;
   header?: boolean;
   delimiter?: string;
   quote?: string;
+  encoding?: string;
   nullValues?: string[];
+  maxRecordBytes?: number;
   schema?: Record<string, ColumnType>;
 }
 
@@ -27,7 +31,7 @@ export interface IngestStage extends StageSpec {
 /** What every ingest task carries: all the kernel needs to parse its bytes. */
 export interface IngestParams {
   kind: 'files';
-  format: TextFormat;
+  format: FileFormat;
   /** URI of the source file (for quarantine records). */
   source: string;
   /** The input is gzip-compressed: the task holds the whole file. */
@@ -47,18 +51,39 @@ export interface IngestParams {
   rows: number;
   /** Rows per output shard (a gzip task may write several shards). */
   shardRows: number;
+  /** Text formats: the file's encoding (the kernel transcodes to UTF-8 first). Default utf-8. */
+  encoding?: TextEncoding;
+  /** Text formats: records longer than this are quarantined. */
+  maxRecordBytes?: number;
+  /** Byte offset in the file of the input's first byte (for invalid-UTF-8 reasons). */
+  offset?: number;
+  /** json: the input is the whole document, brackets included (gzip, UTF-16). */
+  whole?: boolean;
+  /** arrow: inputs are [the file's footer, a byte range of whole batches] (else one whole file or stream). */
+  arrowParts?: boolean;
+  /** arrow: first and last record batch of the task, for quarantine reasons. */
+  batches?: [number, number];
+  /** parquet: the row groups the task reads (all when absent). */
+  rowGroups?: number[];
 }
 
 export interface IngestOptions {
   uris: string[];
-  format: TextFormat | 'auto';
+  format: FormatOption;
   header: boolean;
   delimiter: string | undefined;
   quote: string;
+  /** Set by the spec; undefined: by BOM, else UTF-8. */
+  encoding: TextEncoding | undefined;
+  /** The spec said `utf-16` without a byte order: the BOM decides. */
+  utf16Any: boolean;
   nullValues: string[];
+  maxRecordBytes: number;
   declared: Record<string, ColumnType>;
   shardRows: number;
 }
+
+export const FORMAT_OPTIONS: readonly FormatOption[] = ['csv', 'tsv', 'json', 'ndjson', 'arrow', 'parquet', 'auto'];
 
 const typeNames = COLUMN_TYPES.join(', ');
 
@@ -67,20 +92,35 @@ export const filesSourceSchema: Record<string, unknown> = {
   type: 'object',
   required: ['uri'],
   additionalProperties: false,
-  description: 'Files: CSV/TSV/NDJSON, local or s3://, optionally .gz.',
+  description: 'Files: CSV/TSV, JSON arrays, NDJSON (each optionally gzip), Arrow IPC, Parquet; local or s3://.',
   properties: {
     kind: { const: 'files', description: 'The default; may be left out.' },
     uri: {
-      description: "Local paths, globs (data/*.csv, logs/**/*.jsonl.gz), s3://bucket/key URIs, s3:// globs, or prefixes ending in '/' (every .csv/.tsv/.ndjson/.jsonl[.gz] under them).",
+      description:
+        "Local paths, globs (data/*.csv, logs/**/*.jsonl.gz), s3://bucket/key URIs, s3:// globs, or prefixes ending in '/' (every .csv/.tsv/.json/.ndjson/.jsonl[.gz], .arrow/.arrows/.feather, .parquet under them).",
       oneOf: [
         { type: 'string', minLength: 1 },
         { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
       ],
     },
-    format: { enum: ['csv', 'ndjson', 'auto'], default: 'auto', description: 'auto: by extension (.csv/.tsv → csv, .ndjson/.jsonl → ndjson, each optionally .gz).' },
+    format: {
+      enum: [...FORMAT_OPTIONS],
+      default: 'auto',
+      description: 'auto: by content (gzip, Arrow and Parquet magic, JSON array, NDJSON, delimiter sniffing); the extension only breaks ties. tsv is csv with a tab delimiter.',
+    },
     header: { type: 'boolean', default: true, description: 'CSV: the first row names the columns. Without it columns are column_1, column_2... or the keys of `schema` when their count matches.' },
     delimiter: { type: 'string', minLength: 1, maxLength: 1, description: "CSV field delimiter. Default ',' (tab for .tsv files)." },
     quote: { type: 'string', maxLength: 1, default: '"', description: "CSV quote character; '' turns quoting off." },
+    encoding: {
+      type: 'string',
+      description: `Text encoding (${ENCODING_NAMES.join(', ')}; case and '_' ignored) of CSV/JSON files. Default: by byte order mark, else utf-8 (invalid bytes quarantine their row). latin1/windows-1252 files still split into ranges; utf-16 files are read whole.`,
+    },
+    maxRecordBytes: {
+      type: 'integer',
+      minimum: 1,
+      default: DEFAULT_MAX_RECORD_BYTES,
+      description: 'Text formats: a row, line or array element longer than this many bytes goes to quarantine. Default 16 MiB.',
+    },
     nullValues: {
       type: 'array',
       items: { type: 'string' },
@@ -108,7 +148,17 @@ export function resolveIngest(stage: StageSpec, path: string, defaultShardRows: 
     throw invalid(path, 'source.uri: give a path, glob or s3:// URI, or a non-empty list of them');
   }
   const format = s.format ?? 'auto';
-  if (format !== 'csv' && format !== 'ndjson' && format !== 'auto') throw invalid(path, `source.format: use csv, ndjson or auto, got ${JSON.stringify(format)}`);
+  if (!FORMAT_OPTIONS.includes(format as FormatOption)) throw invalid(path, `source.format: use one of ${FORMAT_OPTIONS.join(', ')}, got ${JSON.stringify(format)}`);
+  let encoding: TextEncoding | undefined;
+  if (s.encoding !== undefined) {
+    const e = typeof s.encoding === 'string' ? normalizeEncoding(s.encoding) : null;
+    if (e === null) throw invalid(path, `source.encoding: use one of ${ENCODING_NAMES.join(', ')}, got ${JSON.stringify(s.encoding)}`);
+    encoding = e;
+  }
+  const maxRecordBytes = s.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  if (typeof maxRecordBytes !== 'number' || !Number.isInteger(maxRecordBytes) || maxRecordBytes < 1) {
+    throw invalid(path, `source.maxRecordBytes: must be a whole number of bytes ≥ 1, got ${JSON.stringify(s.maxRecordBytes)}`);
+  }
   if (s.header !== undefined && typeof s.header !== 'boolean') throw invalid(path, 'source.header: must be true or false');
   if (s.delimiter !== undefined && (typeof s.delimiter !== 'string' || s.delimiter.length !== 1 || /[\r\n"]/.test(s.delimiter))) {
     throw invalid(path, `source.delimiter: must be one character other than a quote or newline, got ${JSON.stringify(s.delimiter)}`);
@@ -128,7 +178,10 @@ export function resolveIngest(stage: StageSpec, path: string, defaultShardRows: 
   if (!Number.isInteger(shardRows) || shardRows < 1) throw invalid(path, `shardRows: must be a whole number ≥ 1, got ${JSON.stringify(shardRows)}`);
   return {
     uris: uris as string[],
-    format,
+    format: format as FormatOption,
+    encoding,
+    utf16Any: typeof s.encoding === 'string' && /^utf-?16$/i.test(s.encoding.trim()),
+    maxRecordBytes,
     header: (s.header as boolean | undefined) ?? true,
     delimiter: s.delimiter as string | undefined,
     quote: (s.quote as string | undefined) ?? '"',

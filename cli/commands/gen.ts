@@ -1,0 +1,108 @@
+/**
+ * `quiver gen sensors --mqtt url --topic prefix | --nats url --subject prefix [--devices 50]
+ * [--rate 200/s] [--duration 30s | --messages N] [--seed 7] [--bad-rate 0.01] [--late-rate 0.01]`:
+ * publishes simulated IoT readings (coordinator/gen/sensors.ts), one topic/subject per
+ * device: `<prefix>/<device>` (MQTT) or `<prefix>.<device>` (NATS).
+ *
+ * `gen users` (a churn table file, coordinator/gen/users.ts) is the same command's other data set.
+ */
+import type { Argv } from 'yargs';
+import type { CommonArgs } from '../action.js';
+import { publishSensors } from '../../coordinator/gen/sensors.js';
+import type { SensorGenOptions } from '../../coordinator/gen/sensors.js';
+import { generateUsers } from '../../coordinator/gen/users.js';
+import { QuiverError } from '../../shared/errors.js';
+import { connectBroker, parseDuration } from '../../shared/stream/index.js';
+import type { BrokerConnection } from '../../shared/stream/index.js';
+import { act, printJson } from '../action.js';
+import { bytes, n } from '../format.js';
+
+const RATE_UNITS = { s: 1, m: 60, h: 3600 } as const;
+
+/** `200`, `200/s`, `1200/m`, `50000/h` → messages per second. */
+export function parseRate(text: string | number): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|m|h))?\s*$/.exec(String(text));
+  const rate = m === null ? NaN : Number(m[1]) / RATE_UNITS[(m[2] ?? 's') as keyof typeof RATE_UNITS];
+  if (!(rate > 0)) throw QuiverError.nonRetryable('OPTION_INVALID', `--rate "${text}" is not a rate; write e.g. 200/s, 1200/m or 200`);
+  return rate;
+}
+
+function optionError(message: string): QuiverError {
+  return QuiverError.nonRetryable('OPTION_INVALID', message);
+}
+
+export function registerGenSensors<T extends CommonArgs>(y: Argv<T>): Argv<T> {
+  return y.command(
+    'gen <dataset>',
+    'Generate realistic data: users (a churn table file with mixed types, missing values and dirt) or sensors (IoT readings published to MQTT or NATS)',
+    (c) =>
+      c
+        .usage('$0 gen users [--rows N] [--out file]\n$0 gen sensors (--mqtt URL --topic PREFIX | --nats URL --subject PREFIX) [options]')
+        .positional('dataset', { choices: ['users', 'sensors'] as const, demandOption: true, describe: 'users: a churn table file; sensors: IoT readings published to MQTT or NATS' })
+        .option('rows', { type: 'number', default: 200_000, describe: 'users: rows to generate' })
+        .option('out', { type: 'string', default: 'data/users.csv', describe: 'users: output file (.csv or .ndjson, optionally .gz)' })
+        .option('seed', { type: 'number', default: 7, describe: 'Random seed: the same seed gives the same data' })
+        .option('mqtt', { type: 'string', describe: 'sensors: MQTT broker URL, e.g. mqtt://127.0.0.1:1883' })
+        .option('topic', { type: 'string', default: 'sensors', describe: 'sensors: MQTT topic prefix; each device publishes to <prefix>/<device>' })
+        .option('qos', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'sensors: MQTT publish QoS' })
+        .option('nats', { type: 'string', describe: 'sensors: NATS server URL, e.g. nats://127.0.0.1:4222' })
+        .option('subject', { type: 'string', default: 'sensors', describe: 'sensors: NATS subject prefix; each device publishes to <prefix>.<device>' })
+        .option('devices', { type: 'number', default: 50, describe: 'sensors: simulated devices' })
+        .option('rate', { type: 'string', default: '200/s', describe: 'sensors: messages per second over all devices (200/s, 1200/m)' })
+        .option('duration', { type: 'string', default: '30s', describe: 'sensors: how long to publish (ignored with --messages)' })
+        .option('messages', { type: 'number', describe: 'sensors: exactly this many messages' })
+        .option('bad-rate', { type: 'number', default: 0.01, describe: 'sensors: fraction of malformed payloads' })
+        .option('late-rate', { type: 'number', default: 0.01, describe: 'sensors: fraction of readings with an event time minutes late' })
+        .option('spike-rate', { type: 'number', default: 0.002, describe: 'sensors: fraction of readings with a temperature spike above 80' })
+        .option('start', { type: 'string', describe: 'sensors: event time of the first reading, ISO 8601 (default now); fixes the bytes with --seed' })
+        .option('time-scale', { type: 'number', default: 1, describe: 'sensors: event-time speed-up, e.g. 60 = a minute of readings per second' }),
+    async (argv) => act(argv, async () => {
+      if (argv.dataset === 'users') {
+        if (!Number.isInteger(argv.rows) || argv.rows < 1) throw new QuiverError('OPTION_INVALID', `--rows must be a positive integer, got ${argv.rows}`);
+        const r = await generateUsers({ rows: argv.rows, seed: argv.seed, out: argv.out });
+        if (argv.json === true) printJson({ out: argv.out, ...r });
+        else process.stdout.write(`wrote ${n(r.rows)} rows (${bytes(r.bytes)}) to ${argv.out} in ${r.seconds.toFixed(2)}s\n`);
+        return;
+      }
+      if ((argv.mqtt === undefined) === (argv.nats === undefined)) throw optionError('gen sensors: give exactly one of --mqtt URL or --nats URL');
+      const opts: SensorGenOptions = {
+        devices: argv.devices,
+        rate: parseRate(argv.rate),
+        durationMs: parseDuration(argv.duration, '--duration'),
+        seed: argv.seed,
+        badRate: argv.badRate,
+        lateRate: argv.lateRate,
+        spikeRate: argv.spikeRate,
+        timeScale: argv.timeScale,
+      };
+      if (argv.messages !== undefined) opts.messages = argv.messages;
+      if (argv.start !== undefined) {
+        const start = Date.parse(argv.start);
+        if (Number.isNaN(start)) throw optionError(`--start "${argv.start}" is not a time; write e.g. 2024-05-01T00:00:00Z`);
+        opts.start = start;
+      }
+      const conn: BrokerConnection = argv.mqtt !== undefined ? await connectBroker({ kind: 'mqtt', url: argv.mqtt }) : await connectBroker({ kind: 'nats', servers: argv.nats!, name: 'quiver-gen-sensors' });
+      const qos = argv.qos as 0 | 1 | 2;
+      const sink = { publish: (target: string, data: Uint8Array) => conn.publish(target, data, { qos }), flush: () => conn.flush() };
+      const targetOf = argv.mqtt !== undefined ? (d: string) => `${argv.topic}/${d}` : (d: string) => `${argv.subject}.${d}`;
+      const abort = new AbortController();
+      const onSignal = (): void => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const r = await publishSensors(opts, sink, targetOf, { signal: abort.signal });
+        if (argv.json === true) printJson({ target: `${conn.server} ${targetOf('<device>')}`, ...r });
+        else {
+          process.stdout.write(
+            `published ${n(r.sent)} messages from ${n(r.devices)} devices to ${conn.server} ${targetOf('<device>')} in ${r.seconds.toFixed(2)}s: ` +
+              `${n(r.readings)} readings (${n(r.spikes)} spikes), ${n(r.malformed)} malformed, ${n(r.late)} late; event time ${r.firstEventTime ?? '-'} .. ${r.lastEventTime ?? '-'}\n`,
+          );
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await conn.close();
+      }
+    }),
+  );
+}
