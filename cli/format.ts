@@ -1,18 +1,11 @@
 /** Human rendering of results for the terminal; `--json` output bypasses this. */
 import type { JobResult } from '../shared/job.js';
+import { fmtBytes } from '../shared/quality/html-format.js';
 
 export const n = (x: number): string => x.toLocaleString('en-US');
 
-export function bytes(b: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = b;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+/** `1.5 MB`: one formatter for the terminal and the quality report. */
+export const bytes = fmtBytes;
 
 const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
 

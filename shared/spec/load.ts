@@ -107,23 +107,29 @@ function checkSchedule(schedule: ScheduleSpec): string[] {
   return problems;
 }
 
-/** Parses YAML or JSON text (JSON is YAML) and validates it. */
-export function parseSpec(text: string, source = 'job spec'): JobSpec {
-  let value: unknown;
+/** YAML or JSON text (JSON is YAML) as a plain value; SPEC_INVALID naming `source` when it does not parse. */
+export function parseDocument(text: string, source: string): unknown {
   try {
-    value = parseYaml(text);
+    return parseYaml(text);
   } catch (err) {
     throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
   }
-  return validateSpec(value, source);
+}
+
+/** The text of a spec file; NOT_FOUND saying which kind of spec (`job spec`, `stream spec`) could not be read. */
+export async function readSpecFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw QuiverError.nonRetryable('NOT_FOUND', `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and validates it. */
+export function parseSpec(text: string, source = 'job spec'): JobSpec {
+  return validateSpec(parseDocument(text, source), source);
 }
 
 export async function loadSpec(path: string): Promise<JobSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw QuiverError.nonRetryable('NOT_FOUND', `cannot read job spec ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseSpec(text, path);
+  return parseSpec(await readSpecFile(path, 'job spec'), path);
 }

@@ -10,13 +10,11 @@
  * plan.window?.sizeMs; // 60000
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import type { FieldDef } from '../dataset.js';
 import { QuiverError } from '../errors.js';
-import { fieldPath } from '../spec/load.js';
+import { fieldPath, parseDocument, readSpecFile } from '../spec/load.js';
 import { compileAlertRules } from './alerts.js';
 import { parseDuration } from './duration.js';
 import { streamSpecSchema } from './spec-schema.js';
@@ -154,21 +152,9 @@ export function validateStreamSpec(value: unknown, source = 'stream spec'): Stre
 
 /** Parses YAML or JSON text and validates it. */
 export function parseStreamSpec(text: string, source = 'stream spec'): StreamPlan {
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
-  }
-  return validateStreamSpec(value, source);
+  return validateStreamSpec(parseDocument(text, source), source);
 }
 
 export async function loadStreamSpec(path: string): Promise<StreamPlan> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw QuiverError.nonRetryable('NOT_FOUND', `cannot read stream spec ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseStreamSpec(text, path);
+  return parseStreamSpec(await readSpecFile(path, 'stream spec'), path);
 }
