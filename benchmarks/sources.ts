@@ -98,7 +98,7 @@ export async function benchSources(args: { rows: number }): Promise<Row[]> {
         const pd = python(`import time, pandas\np=${JSON.stringify(c.path)}\nt=time.perf_counter()\ndf=${c.pandas}\nprint(time.perf_counter()-t, len(df))`, `pandas on ${c.name}`);
         if (pd !== undefined) {
           base = pd.seconds;
-          add(`pandas ${c.pandas.split('(')[0]} (1 core)`, pd.seconds, pd.rows, base);
+          add(`${c.pandas.split("(")[0]} (1 core)`, pd.seconds, pd.rows, base);
         }
       }
       const spec: JobSpec = { name: 'bench-sources', stages: [{ id: 'raw', op: 'ingest', source: { uri: c.path, format: c.format } }] };

@@ -25,6 +25,8 @@ export const ErrorCode = {
   BUS_FAILED: 'BUS_FAILED',
   /** A kernel threw while running a task. */
   KERNEL_FAILED: 'KERNEL_FAILED',
+  /** An external source or target (database, REST API, broker) failed or dropped the connection. Usually retryable. */
+  SOURCE_FAILED: 'SOURCE_FAILED',
   /** A task exhausted its deliveries. */
   TASK_EXHAUSTED: 'TASK_EXHAUSTED',
   /** The job was cancelled by a user. */

@@ -124,7 +124,7 @@ describe('mysql source', { skip: my === undefined ? MYSQL_SKIP_REASON : false },
     const res = await runWithRetries(ingestOperator, stage({ query: slowQuery(marker), partitionColumn: 'id', partitions: 4, fetchRows: 2000 }), join(dir.path, 'drop-once'), 3);
     assert.equal(await killer.stop(), 1);
     assert.equal(res.failures.length, 1);
-    assert.equal(res.failures[0]!.code, 'KERNEL_FAILED');
+    assert.equal(res.failures[0]!.code, 'SOURCE_FAILED');
     assert.equal(res.failures[0]!.retryable, true);
     assert.match(res.failures[0]!.message, /^MySQL\/MariaDB connection failed while reading partition 3\/4 \(id >= 100001 and id < 150001\) of query after \d+ rows: .+; the task is retried from the start$/);
     assert.equal(res.output.rows, ROWS);
@@ -135,7 +135,7 @@ describe('mysql source', { skip: my === undefined ? MYSQL_SKIP_REASON : false },
     const marker = `drop-always-${process.pid}`;
     const killer = killReads(marker, { afterMs: 300 });
     await assert.rejects(runWithRetries(ingestOperator, stage({ query: slowQuery(marker), partitionColumn: 'id', partitions: 4 }), join(dir.path, 'drop-always'), 2), (err: QuiverError) => {
-      assert.equal(err.code, 'KERNEL_FAILED');
+      assert.equal(err.code, 'SOURCE_FAILED');
       assert.equal(err.retryable, true);
       assert.match(err.message, /^MySQL\/MariaDB connection failed while reading partition 3\/4/);
       return true;

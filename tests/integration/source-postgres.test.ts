@@ -175,7 +175,7 @@ describe('postgres source', { skip: pg === undefined ? PG_SKIP_REASON : false },
     const res = await runWithRetries(ingestOperator, stage({ query: slowQuery(marker), partitionColumn: 'id', partitions: 4, fetchRows: 2000 }), join(dir.path, 'drop-once'), 3);
     assert.equal(await killer.stop(), 1);
     assert.equal(res.failures.length, 1);
-    assert.equal(res.failures[0]!.code, 'KERNEL_FAILED');
+    assert.equal(res.failures[0]!.code, 'SOURCE_FAILED');
     assert.ok(isRetryable(res.failures[0]));
     assert.match(res.failures[0]!.message, /^PostgreSQL connection failed while reading partition \d\/4 \(id .*\) of query after \d+ rows: terminating connection due to administrator command; the task is retried from the start$/);
     assert.equal(res.output.rows, ROWS);
@@ -188,7 +188,7 @@ describe('postgres source', { skip: pg === undefined ? PG_SKIP_REASON : false },
     await assert.rejects(
       runWithRetries(ingestOperator, stage({ query: slowQuery(marker), partitionColumn: 'id', partitions: 4 }), join(dir.path, 'drop-always'), 2),
       (err: QuiverError) => {
-        assert.equal(err.code, 'KERNEL_FAILED');
+        assert.equal(err.code, 'SOURCE_FAILED');
         assert.equal(err.retryable, true);
         assert.match(err.message, /^PostgreSQL connection failed while reading partition 3\/4 \(id >= 100001 and id < 150001\) of query/);
         return true;
@@ -218,7 +218,7 @@ describe('postgres source', { skip: pg === undefined ? PG_SKIP_REASON : false },
     assert.equal(failed.code, 1);
     const f = lastJson(failed);
     assert.equal(f.status, 'failed');
-    assert.equal(f.errors[0]?.code, 'KERNEL_FAILED');
+    assert.equal(f.errors[0]?.code, 'SOURCE_FAILED');
     assert.match(f.errors[0]?.message ?? '', /failed after \d attempt\(s\): PostgreSQL connection failed while reading partition 3\/4 .*terminating connection due to administrator command/);
   });
 });

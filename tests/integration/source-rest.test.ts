@@ -188,7 +188,7 @@ test('retries run out: a retryable error naming the URL, the attempts and the la
   await assert.rejects(
     ingest({ url: `${api.url}/v1/page`, records: 'data.items', pagination: { style: 'page', pageSize: 100 }, retries: { max: 2, backoffMs: 10, maxBackoffMs: 50 } }),
     (err: unknown) => {
-      assert.ok(isErrorCode(err, 'KERNEL_FAILED'), String(err));
+      assert.ok(isErrorCode(err, 'SOURCE_FAILED'), String(err));
       assert.ok(isRetryable(err), 'the task may pass on a later delivery');
       assert.match((err as Error).message, /^stages\[1\]\.source: GET http:\/\/127\.0\.0\.1:\d+\/v1\/page\?page=2&per_page=100 failed after 3 attempts; last: 500 Internal Server Error/);
       return true;

@@ -161,13 +161,13 @@ export class RestClient {
       if (outcome.badJson === true) badJsonRetried = true;
       if (attempt >= retries.max) {
         const tries = `${attempt + 1} attempt${attempt === 0 ? '' : 's'}`;
-        throw QuiverError.retryable(outcome.timeout ? 'TIMEOUT' : 'KERNEL_FAILED', `${this.opts.where}: ${this.opts.method} ${shown} failed after ${tries}; last: ${outcome.reason}. Check the API's health, or raise ${this.opts.where}.retries.max / timeoutMs`, {
+        throw QuiverError.retryable(outcome.timeout ? 'TIMEOUT' : 'SOURCE_FAILED', `${this.opts.where}: ${this.opts.method} ${shown} failed after ${tries}; last: ${outcome.reason}. Check the API's health, or raise ${this.opts.where}.retries.max / timeoutMs`, {
           details: { url: shown },
         });
       }
       let wait = outcome.retryAfterMs ?? backoffDelay(attempt, retries, this.random);
       if (outcome.retryAfterMs !== null && outcome.retryAfterMs > retries.maxBackoffMs) {
-        throw QuiverError.retryable('KERNEL_FAILED', `${this.opts.where}: ${this.opts.method} ${shown}: the server asked to wait ${Math.ceil(outcome.retryAfterMs / 1000)} s (Retry-After), more than retries.maxBackoffMs (${retries.maxBackoffMs}); raise it, or lower rateLimit.requestsPerSecond`, {
+        throw QuiverError.retryable('SOURCE_FAILED', `${this.opts.where}: ${this.opts.method} ${shown}: the server asked to wait ${Math.ceil(outcome.retryAfterMs / 1000)} s (Retry-After), more than retries.maxBackoffMs (${retries.maxBackoffMs}); raise it, or lower rateLimit.requestsPerSecond`, {
           details: { url: shown },
         });
       }

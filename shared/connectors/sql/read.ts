@@ -43,7 +43,7 @@ function readError(driver: SqlDriver, err: unknown, p: SqlReadParams, where: str
   if (!c.retryable) {
     return QuiverError.nonRetryable('INPUT_INVALID', `${driver.product} rejected the read of ${part} while ${where}: ${errorText(err)}; fix the source query or the database`, { cause: err, details });
   }
-  return QuiverError.retryable('KERNEL_FAILED', `${driver.product} connection failed while ${where} ${part} after ${rowsSoFar} rows: ${errorText(err)}; the task is retried from the start`, { cause: err, details });
+  return QuiverError.retryable('SOURCE_FAILED', `${driver.product} connection failed while ${where} ${part} after ${rowsSoFar} rows: ${errorText(err)}; the task is retried from the start`, { cause: err, details });
 }
 
 /** The row as a small JSON object for its quarantine record. */
@@ -112,7 +112,7 @@ export async function readSql(driver: SqlDriver, { task }: KernelInput): Promise
   } catch (err) {
     // A failure of our own (not the database's) is not a reason to retry.
     if (err === batchError && err !== undefined) {
-      throw err instanceof QuiverError ? err : QuiverError.nonRetryable('KERNEL_FAILED', `${driver.kind} read of ${source} failed on row ${rowsIn}: ${errorText(err)}`, { cause: err });
+      throw err instanceof QuiverError ? err : QuiverError.nonRetryable('SOURCE_FAILED', `${driver.kind} read of ${source} failed on row ${rowsIn}: ${errorText(err)}`, { cause: err });
     }
     throw readError(driver, err, p, 'reading', rowsIn);
   } finally {

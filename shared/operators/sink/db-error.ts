@@ -19,6 +19,6 @@ export function sinkDbError(err: unknown, doing: string, urlPath: string, url: S
   const c = classifyPg(err);
   const details = { code: c.code };
   if (c.auth) return QuiverError.nonRetryable('INPUT_INVALID', `${urlPath}: PostgreSQL refused the credentials (url from ${describeSecret(url)}): ${errorText(err)}; check the user and password`, { cause: err, details });
-  if (c.retryable) return QuiverError.retryable('KERNEL_FAILED', `PostgreSQL connection failed while ${doing}: ${errorText(err)}; the task is retried (its transaction was rolled back)`, { cause: err, details });
+  if (c.retryable) return QuiverError.retryable('SOURCE_FAILED', `PostgreSQL connection failed while ${doing}: ${errorText(err)}; the task is retried (its transaction was rolled back)`, { cause: err, details });
   return QuiverError.nonRetryable('INPUT_INVALID', `PostgreSQL rejected ${doing}: ${errorText(err)}${c.code === undefined ? '' : ` (SQLSTATE ${c.code})`}; fix the data or the target table`, { cause: err, details });
 }
