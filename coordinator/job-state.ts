@@ -115,9 +115,36 @@ export function sinkStages(spec: JobSpec): string[] {
   return spec.stages.filter((s) => !read.has(s.id)).map((s) => s.id);
 }
 
+/**
+ * Stages whose output is their single input's output, shard for shard (e.g. `profile`): they
+ * report on data, they do not produce any. Known once both have run.
+ */
+export function passThroughStages(state: JobState): Set<string> {
+  const byId = new Map(state.stages.map((s) => [s.id, s]));
+  const out = new Set<string>();
+  for (const spec of state.spec.stages) {
+    const inputs = stageInputs(spec);
+    const mine = byId.get(spec.id)?.output?.shards;
+    const theirs = inputs.length === 1 ? byId.get(inputs[0]!)?.output?.shards : undefined;
+    if (mine === undefined || theirs === undefined || mine.length === 0 || mine.length !== theirs.length) continue;
+    if (mine.every((sh, i) => sh.uri === theirs[i]!.uri)) out.add(spec.id);
+  }
+  return out;
+}
+
+/**
+ * The job's outputs: stages that no stage reads except pass-through ones, pass-through stages
+ * excluded (an ingest → profile job outputs the ingested data once, not twice).
+ */
+export function outputStages(state: JobState): Set<string> {
+  const pass = passThroughStages(state);
+  const read = new Set(state.spec.stages.filter((s) => !pass.has(s.id)).flatMap(stageInputs));
+  return new Set(state.spec.stages.filter((s) => !read.has(s.id) && !pass.has(s.id)).map((s) => s.id));
+}
+
 export function jobResult(state: JobState): JobResult {
   const stages = state.stages.map(stageResult);
-  const sinks = new Set(sinkStages(state.spec));
+  const sinks = outputStages(state);
   const sources = new Set(state.spec.stages.filter((s) => stageInputs(s).length === 0).map((s) => s.id));
   const outputs: OutputResult[] = [];
   const quarantine: OutputResult[] = [];

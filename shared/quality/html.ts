@@ -45,7 +45,7 @@ svg text{font:11px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fi
 details summary{cursor:pointer;color:var(--accent);font-size:12px;margin-top:4px}
 table.examples{margin-top:6px}
 .counts{font-size:15px;margin:4px 0 10px}
-ul.notes{color:var(--muted);font-size:13px}
+ul.notes{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
 footer{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:12px}
 @media print{body{background:#fff}.card,table{break-inside:avoid}}
 `;

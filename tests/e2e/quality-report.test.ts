@@ -33,6 +33,7 @@ test('run ingest → profile: the result names report.json/report.html with coun
   assert.equal(r.code, 0, r.stderr);
   const res = lastJson(r);
   assert.equal(res.status, 'succeeded');
+  assert.deepEqual(res.outputs.map((o) => [o.stage, o.rows]), [['people', 3000]], 'profile passes its input through: the ingested data is the output, once');
   assert.deepEqual(res.quality, { json: join(store, 'jobs/qe2e/quality/report.json'), html: join(store, 'jobs/qe2e/quality/report.html') });
 
   const report = JSON.parse(await readFile(res.quality!.json, 'utf8')) as QualityReport;

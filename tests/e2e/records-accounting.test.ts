@@ -70,6 +70,7 @@ stages:
       - { column: email, format: email }
       - { column: age, range: [13, 110] }
       - { name: spend-consistent, check: "total_spend >= monthly_spend" }
+  - { id: prof, op: profile, input: checked }
   - { id: paying, op: filter, input: checked, where: "plan != 'free'" }
   - { id: out, op: write, input: paying, format: csv }
 `,
@@ -85,6 +86,7 @@ stages:
   assert.ok(records.quarantined > RAGGED, 'validation rejects some generated dirt too');
   assert.ok(records.filtered > 0);
   assert.equal(records.in, records.out + records.quarantined + records.filtered + records.deduplicated, JSON.stringify(records));
+  assert.deepEqual(r.outputs.map((o) => o.stage), ['out'], 'a profile stage reports on data; it is not an output');
 
   const stage = (id: string) => r.stages.find((s) => s.id === id)!;
   assert.equal(stage('raw').quarantined, RAGGED);
