@@ -6,16 +6,11 @@
  * kept as first written.
  */
 import type { JobState } from '../shared/job.js';
-import { datasetVersion } from '../shared/dataset-version.js';
+import { datasetVersion, manifestUri } from '../shared/dataset-version.js';
 import type { DatasetManifest, DatasetRef } from '../shared/dataset-version.js';
 import { stageInputs } from '../shared/spec/types.js';
-import { joinUri } from '../shared/store/uri.js';
 import type { ObjectStore } from '../shared/store/types.js';
 
-
-export function manifestUri(root: string, version: string): string {
-  return joinUri(root.endsWith('/') ? root : `${root}/`, 'datasets', `${version}.json`);
-}
 
 /** The version of every stage output with a full set of shard hashes, in stage order. */
 export function datasetRefs(state: JobState): DatasetRef[] {

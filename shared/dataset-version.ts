@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dataset, SchemaDef, ShardRef } from './dataset.js';
+import { joinUri } from './store/uri.js';
 
 /** Bumped if what the hash covers ever changes, so old and new versions never collide. */
 const VERSION_SCHEME = 'quiver-dataset-v1';
@@ -24,6 +25,11 @@ export function datasetVersion(dataset: { schema: SchemaDef; shards: readonly Sh
   h.update(`${JSON.stringify(dataset.schema.fields.map((f) => [f.name, f.type, f.nullable]))}\n`);
   for (const s of dataset.shards) h.update(`${s.sha256} ${s.rows}\n`);
   return h.digest('hex');
+}
+
+/** Where a version's manifest lives: `<root>/datasets/<version>.json`. */
+export function manifestUri(root: string, version: string): string {
+  return joinUri(root.endsWith('/') ? root : `${root}/`, 'datasets', `${version}.json`);
 }
 
 /** The first 12 hex digits, for tables and logs. */

@@ -3,12 +3,13 @@
  * looks them up by `source.kind` and composes its stage schema from theirs.
  */
 import { QuiverError } from '../errors.js';
+import { datasetConnector } from './dataset.js';
 import { filesConnector } from './files/index.js';
 import { mysqlConnector, postgresConnector } from './sql/index.js';
 import { restConnector } from './rest/index.js';
 import type { SourceConnector } from './types.js';
 
-const connectors: ReadonlyMap<string, SourceConnector> = new Map([filesConnector, restConnector, postgresConnector, mysqlConnector].map((c) => [c.kind, c]));
+const connectors: ReadonlyMap<string, SourceConnector> = new Map([filesConnector, restConnector, postgresConnector, mysqlConnector, datasetConnector].map((c) => [c.kind, c]));
 
 /** The kind a source without `kind` gets. */
 export const DEFAULT_SOURCE_KIND = 'files';

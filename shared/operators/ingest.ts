@@ -21,6 +21,7 @@ import { QuiverError } from '../errors.js';
 import { DEFAULT_SOURCE_KIND, allConnectors, getConnector } from '../connectors/registry.js';
 import type { SourceConnector } from '../connectors/types.js';
 import { countsSection, sourceTitle } from '../quality/sections.js';
+import { storeRootOf } from './rowwise.js';
 import type { Operator, PhaseOutcome, PlanContext } from './types.js';
 
 export type { IngestParams, IngestSourceSpec, IngestStage } from '../connectors/files/index.js';
@@ -47,13 +48,6 @@ interface LandSpec {
 
 const LAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-/** The store root of a job: the stage prefix is `<root>/jobs/<job>/<stage>/`. */
-function storeRoot(ctx: PlanContext): string {
-  const tail = `jobs/${ctx.jobId}/${ctx.stage.id}/`;
-  if (!ctx.stagePrefix.endsWith(tail)) throw QuiverError.nonRetryable('INTERNAL', `stage prefix ${ctx.stagePrefix} does not end with ${tail}`);
-  return ctx.stagePrefix.slice(0, -tail.length);
-}
-
 /**
  * Where the stage lands its raw shards: `<root>/raw/source=<s>/type=<t>/date=<yyyy-mm-dd>/`
  * (docs/storage-layout.md), or null for the job's own stage folder.
@@ -70,7 +64,7 @@ export function landingPrefix(ctx: PlanContext, now = new Date()): string | null
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
     throw QuiverError.nonRetryable('SPEC_INVALID', `${ctx.path}.land.date: use YYYY-MM-DD, got ${JSON.stringify(date)}`);
   }
-  return `${storeRoot(ctx)}raw/source=${land.source}/type=${land.type}/date=${date}/`;
+  return `${storeRootOf(ctx)}raw/source=${land.source}/type=${land.type}/date=${date}/`;
 }
 
 function connectorOf(ctx: PlanContext): SourceConnector {

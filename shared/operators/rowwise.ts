@@ -24,6 +24,13 @@ export function specError(ctx: PlanContext, field: string, message: string, caus
   return QuiverError.nonRetryable('SPEC_INVALID', `${path}: ${message}`, cause === undefined ? { details: { path } } : { cause, details: { path } });
 }
 
+/** The job's store root (ends with `/`): the stage prefix is `<root>/jobs/<job>/<stage>/`. */
+export function storeRootOf(ctx: PlanContext): string {
+  const tail = `jobs/${ctx.jobId}/${ctx.stage.id}/`;
+  if (!ctx.stagePrefix.endsWith(tail)) throw QuiverError.nonRetryable('INTERNAL', `stage prefix ${ctx.stagePrefix} does not end with ${tail}`);
+  return ctx.stagePrefix.slice(0, -tail.length);
+}
+
 /** The single input dataset of an arity-1 stage. */
 export function singleInput(ctx: PlanContext): Dataset {
   const input = ctx.inputs[0];

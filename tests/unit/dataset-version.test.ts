@@ -70,3 +70,41 @@ test('a job lists each stage output version with a manifest; a rerun reproduces 
   const third = await runLocal(spec(input), { storeRoot, threads: 2 });
   assert.notEqual(third.datasets[0]!.version, first.datasets[0]!.version, 'one more row, another version');
 });
+
+test('a job pinned to a dataset version reads exactly that data, whatever the raw files do later', async () => {
+  const input = join(dir.path, 'pinned.csv');
+  await writeFile(input, rows(900));
+  const storeRoot = join(dir.path, 'store-pin');
+  const first = await runLocal(spec(input), { storeRoot, threads: 2 });
+  const raw = first.datasets.find((d) => d.stage === 'raw')!;
+  const pinned = (version: string) =>
+    validateSpec({
+      name: 'pinned',
+      stages: [
+        { id: 'raw', op: 'ingest', source: { kind: 'dataset', version } },
+        { id: 'big', op: 'filter', input: 'raw', where: 'spend > 100' },
+      ],
+    });
+  const a = await runLocal(pinned(raw.version.slice(0, 12)), { storeRoot, threads: 2 });
+  assert.equal(a.status, 'succeeded', JSON.stringify(a.errors));
+  assert.equal(a.datasets[0]!.version, raw.version, 'the pinned data keeps its version');
+  assert.equal(a.datasets[1]!.version, first.datasets[1]!.version, 'the same computation on it gives the same version');
+  await writeFile(input, rows(50)); // the raw source changes...
+  const b = await runLocal(pinned(raw.version), { storeRoot, threads: 2 });
+  assert.deepEqual(b.datasets.map((d) => d.version), a.datasets.map((d) => d.version), '...a rerun on the pinned version does not');
+  assert.equal(b.records.in, 900);
+
+  // A shard changed behind the manifest's back (same size, other bytes): the version is refused.
+  const manifest = JSON.parse(await readFile(raw.manifest, 'utf8')) as DatasetManifest;
+  const shard = manifest.shards[0]!.uri;
+  const bytes = await readFile(shard);
+  bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+  await writeFile(shard, bytes);
+  const tampered = await runLocal(pinned(raw.version), { storeRoot, threads: 2 });
+  assert.equal(tampered.status, 'failed');
+  assert.match(tampered.errors[0]!.message, /changed since it was versioned/);
+
+  const missing = await runLocal(pinned('0123456789abcdef'), { storeRoot, threads: 2 });
+  assert.equal(missing.status, 'failed');
+  assert.match(missing.errors[0]!.message, /no dataset version 0123456789abcdef/);
+});
