@@ -4,6 +4,8 @@
  * bad header values are a spec error.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { isErrorCode } from '../../shared/errors.js';
 import { RestClient } from '../../shared/connectors/rest/http.js';
@@ -38,4 +40,35 @@ test('a token with a stray newline is a spec error, not a retried network error'
     (e: unknown) => isErrorCode(e, 'SPEC_INVALID') && /^stages\[0\]\.source\.auth: not a valid HTTP header value; check it for line breaks/.test((e as Error).message) && !(e as Error).message.includes('abc'),
   );
   assert.throws(() => new RestClient(options({ url: 'https://api.x/v1/u', headers: { 'Bad Name': 'v' } }), { env: {} }), /stages\[0\]\.source\.headers\.Bad Name: not a valid HTTP header name \("Bad Name"\)/);
+});
+
+test('redirects: auth and secret headers reach only the spec url\'s origin; too many redirects is an error', async () => {
+  const seen: Array<{ server: string; path: string; auth: string | undefined; key: string | undefined }> = [];
+  const listen = (name: string, handler: (path: string, res: ServerResponse) => void) =>
+    new Promise<{ url: string; close(): void }>((resolve) => {
+      const srv = createServer((req, res) => {
+        seen.push({ server: name, path: req.url ?? '', auth: req.headers.authorization, key: req.headers['x-api-key'] as string | undefined });
+        handler(req.url ?? '', res);
+      });
+      srv.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, close: () => srv.close() }));
+    });
+  const other = await listen('other', (_p, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[{"a":1}]'));
+  const api = await listen('api', (path, res) => {
+    if (path === '/same') res.writeHead(302, { location: '/final' }).end();
+    else if (path === '/away') res.writeHead(302, { location: `${other.url}/data` }).end();
+    else if (path === '/loop') res.writeHead(302, { location: '/loop' }).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('[{"a":2}]');
+  });
+  try {
+    const client = new RestClient(options({ url: `${api.url}/same`, headers: { 'X-Api-Key': { env: 'K' } }, auth: { token: { env: 'T' } } }), { env: { K: 'key-1234', T: 'tok-5678' } });
+    assert.deepEqual((await client.getJson(`${api.url}/same`)).body, [{ a: 2 }]);
+    assert.deepEqual((await client.getJson(`${api.url}/away`)).body, [{ a: 1 }]);
+    const toApi = seen.filter((s) => s.server === 'api');
+    assert.ok(toApi.every((s) => s.auth === 'Bearer tok-5678' && s.key === 'key-1234'), 'the API origin gets its credentials, also after a same-origin redirect');
+    assert.deepEqual(seen.filter((s) => s.server === 'other').map((s) => [s.auth, s.key]), [[undefined, undefined]], 'another origin gets neither the token nor the secret header');
+    await assert.rejects(client.getJson(`${api.url}/loop`), (e: unknown) => isErrorCode(e, 'INPUT_INVALID') && /redirected more than 5 times/.test((e as Error).message));
+  } finally {
+    api.close();
+    other.close();
+  }
 });

@@ -58,6 +58,9 @@ interface Transient {
 
 const SNIPPET = 100;
 
+/** Redirects followed per request. */
+const MAX_REDIRECTS = 5;
+
 function snippet(text: string): string {
   return JSON.stringify(text.length > SNIPPET ? `${text.slice(0, SNIPPET)}...` : text);
 }
@@ -179,22 +182,42 @@ export class RestClient {
     }
   }
 
+  /**
+   * Fetches `url`, following redirects by hand (at most MAX_REDIRECTS): auth and secret headers
+   * go only to the origin of the spec's `url`, so a redirect to another host never receives them
+   * (fetch itself would forward custom headers such as X-Api-Key).
+   */
+  private async follow(url: string, signal: AbortSignal): Promise<Response> {
+    const { method } = this.opts;
+    let target = url;
+    // 307/308 repeat the request as it was; 301/302/303 turn a POST into a GET without body.
+    let verb: string = method;
+    for (let hop = 0; ; hop++) {
+      const headers = new URL(target).origin === this.origin ? this.authHeaders : this.headers;
+      const body = verb === 'POST' ? JSON.stringify(this.opts.body ?? {}) : undefined;
+      const res = await fetch(target, { method: verb, headers, body, signal, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || location === null) return res;
+      if (res.status !== 307 && res.status !== 308) verb = 'GET';
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS) {
+        throw QuiverError.nonRetryable('INPUT_INVALID', `${this.opts.where}: ${method} ${this.show(url)} redirected more than ${MAX_REDIRECTS} times (last to ${this.show(new URL(location, target).toString())}); check url`);
+      }
+      target = new URL(location, target).toString();
+    }
+  }
+
   private async attempt(url: string, shown: string, badJsonRetried: boolean): Promise<JsonResponse | Transient> {
     await this.limiter?.take();
     this.stats.requests++;
     const { method, timeoutMs, where } = this.opts;
-    const headers = new URL(url).origin === this.origin ? this.authHeaders : this.headers;
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: method === 'POST' ? JSON.stringify(this.opts.body ?? {}) : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await this.follow(url, AbortSignal.timeout(timeoutMs));
       text = await res.text();
     } catch (err) {
+      if (err instanceof QuiverError) throw err;
       const e = err as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return { kind: 'transient', reason: `no complete response within ${timeoutMs} ms (timeoutMs)`, timeout: true, retryAfterMs: null };
       const cause = e.cause === undefined ? '' : ` (${[e.cause.code, e.cause.message].filter((x) => x !== undefined).join(': ')})`;
