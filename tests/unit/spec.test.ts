@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import type { QuiverError } from '../../shared/errors.js';
@@ -59,8 +59,9 @@ test('docs/job-spec.schema.json is the schema the code validates with', async ()
 });
 
 test('examples validate', async () => {
-  const text = await readFile(`${root}examples/users-etl.yaml`, 'utf8');
-  assert.ok(parseSpec(text).stages.length >= 4);
+  const files = (await readdir(`${root}examples`)).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.includes('users-etl.yaml') && files.includes('users-quality.yaml'));
+  for (const f of files) assert.ok(parseSpec(await readFile(`${root}examples/${f}`, 'utf8'), f).stages.length >= 4, f);
 });
 
 test('relative local paths become absolute, URIs stay', () => {
