@@ -106,7 +106,7 @@ test('the JSON document: job, times, record counts, datasets with columns, quara
   assert.equal(r.generatedAt, r.finishedAt);
   assert.equal(r.seconds, 2.5);
   assert.deepEqual(r.records, { in: 100, out: 97, quarantined: 3, filtered: 0, deduplicated: 0 });
-  assert.deepEqual(r.datasets.map((d) => [d.stage, d.rows, d.columns.map((c) => c.name)]), [['prof', 97, [EVIL, 'age']]]);
+  assert.deepEqual(r.datasets.map((d) => [d.stage, d.rows, d.columns.map((c) => c.name)]), [['raw', 97, [EVIL, 'age']]], 'the ingested data is the output; the pass-through profile is not');
   assert.deepEqual(r.quarantine, [{ stage: 'raw', uri: '/data/store/jobs/users-1/raw/', rows: 3, files: 1 }]);
   assert.deepEqual(r.stages.map((s) => [s.id, s.rowsIn, s.rowsOut, s.quarantined]), [['raw', 100, 97, 3], ['prof', 0, 97, 0]]);
   assert.equal(r.sections.length, 4);
