@@ -15,7 +15,7 @@
  * ```
  */
 import { QuiverError } from '../errors.js';
-import { mulberry32 } from './hash.js';
+import { mulberry32 } from '../prng.js';
 
 export const KLL_K = 256;
 /** Values held as they are (exact quantiles) before the first compaction. */

@@ -12,6 +12,7 @@ import type { ControlMessage, DeadLetter, DeliveredTask, TaskBus } from '../../s
 import { isErrorCode } from '../../shared/errors.js';
 import type { TaskDescriptor, TaskResult } from '../../shared/task.js';
 import { taskId } from '../../shared/task.js';
+import { mulberry32 as rng } from '../../shared/prng.js';
 
 export interface BusFixture {
   bus: TaskBus;
@@ -28,17 +29,6 @@ const ACK_WAIT = 1_000;
 
 // ---- generated data --------------------------------------------------------------------
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['a', 'Z', '0', ' ', '"', '\\', '\n', 'é', 'ß', '日本', '🚀', '👩‍👩‍👧', 'e\u0301', '\u2028', '{}', '</script>'];
 

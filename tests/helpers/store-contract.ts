@@ -22,6 +22,7 @@ import { isErrorCode, isRetryable } from '../../shared/errors.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import { joinUri } from '../../shared/store/uri.js';
 import type { ObjectStore } from '../../shared/store/types.js';
+import { mulberry32 as seeded } from '../../shared/prng.js';
 
 export interface ContractSubject {
   store: ObjectStore;
@@ -295,14 +296,3 @@ function generatedTable(rows: number): { schema: SchemaDef; columns: Record<stri
   return { schema: { fields }, columns };
 }
 
-/** A small deterministic PRNG (mulberry32) so a failing table can be reproduced. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -31,17 +31,6 @@ function sklearnAvailable(): boolean {
   return false;
 }
 
-/** mulberry32: a small seeded PRNG for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Labels with the given class weights, drawn in random order. */
 function labels(n: number, weights: number[], seed: number): number[] {
@@ -111,6 +100,7 @@ for c in cases:
         res.append(ids(PredefinedSplit(v).split(), len(v), 10**9))
 json.dump(res, sys.stdout)
 `;
+import { mulberry32 as prng } from '../../shared/prng.js';
 
 function ours(c: Case): Int32Array[] {
   switch (c.kind) {

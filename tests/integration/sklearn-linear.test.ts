@@ -30,16 +30,6 @@ if (!haveSklearn && process.env.CI === 'true') {
 const skip = haveSklearn ? false : 'scikit-learn not installed at /usr/bin/python3 (apt-get install python3-sklearn)';
 const log = logger('test.sklearn-linear');
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 }
@@ -127,6 +117,7 @@ for c in cfg:
     out.append(res)
 print(json.dumps(out))
 `;
+import { mulberry32 as rng } from '../../shared/prng.js';
 
 const CASES: Case[] = [
   { name: 'reg n200 d3', n: 200, d: 3, task: 'regression', alpha: 1, weighted: false },

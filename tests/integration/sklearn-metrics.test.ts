@@ -31,16 +31,6 @@ import type { TempDir } from '../helpers/tmp.js';
 const PY = '/usr/bin/python3';
 const TOL = 1e-9;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Dataset {
   name: string;
@@ -135,6 +125,7 @@ for d in data:
     out.append(r)
 print(json.dumps(out))
 `;
+import { mulberry32 } from '../../shared/prng.js';
 
 type Expected = Record<string, number | number[] | number[][]>;
 

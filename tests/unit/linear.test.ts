@@ -11,20 +11,11 @@ import {
 } from '../../shared/ml/linear/index.js';
 import type { DesignMatrix, LogisticModel, RegressionModel } from '../../shared/ml/linear/index.js';
 import { lbfgs } from '../../shared/ml/optim/lbfgs.js';
+import { mulberry32 as rng } from '../../shared/prng.js';
 
 const mat = (rows: number[][]): DesignMatrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 const close = (a: number, b: number, tol: number, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('linearRegression recovers an exact plane', () => {
   const X = mat([[0, 0], [1, 0], [0, 1], [1, 1], [2, 3]]);

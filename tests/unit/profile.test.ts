@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Value } from '../../shared/arrow/columns.js';
 import type { SchemaDef } from '../../shared/dataset.js';
 import { profileOperator } from '../../shared/operators/profile.js';
-import { mulberry32 } from '../../shared/quality/hash.js';
+import { mulberry32 } from '../../shared/prng.js';
 import type { ColumnProfile, QualitySection } from '../../shared/quality/types.js';
 import type { StageSpec } from '../../shared/spec/types.js';
 import { planContext, runStage, writeShards } from '../helpers/stage-runner.js';

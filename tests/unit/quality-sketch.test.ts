@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mulberry32 } from '../../shared/quality/hash.js';
+import { mulberry32 } from '../../shared/prng.js';
 import { binOf, binSpec, countBins, histogramOf } from '../../shared/quality/histogram.js';
 import { HyperLogLog } from '../../shared/quality/hll.js';
 import { Kll } from '../../shared/quality/kll.js';

@@ -1,0 +1,19 @@
+/**
+ * mulberry32: a small, fast, seeded PRNG (32-bit state) for deterministic choices that need no
+ * cryptographic quality: sketch compaction, generated test data. Same seed, same sequence.
+ *
+ * ```ts
+ * const rand = mulberry32(7);
+ * rand(); // a float in [0, 1)
+ * ```
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
