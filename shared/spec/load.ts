@@ -35,7 +35,8 @@ export function fieldPath(pointer: string): string {
   return out === '' ? '(top level)' : out;
 }
 
-function describe(err: ErrorObject): string {
+/** One ajv error as `field.path: what is wrong` (shared by the job and stream specs). */
+export function describeSchemaError(err: ErrorObject): string {
   const path = fieldPath(err.instancePath);
   const p = err.params as Record<string, unknown>;
   switch (err.keyword) {
@@ -56,7 +57,7 @@ function describe(err: ErrorObject): string {
 export function validateSpec(value: unknown, source = 'job spec'): JobSpec {
   const validate = getValidator();
   if (!validate(value)) {
-    const lines = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe))];
+    const lines = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describeSchemaError))];
     throw QuiverError.nonRetryable('SPEC_INVALID', `${source} is invalid:\n  - ${lines.join('\n  - ')}`, { details: { errors: lines } });
   }
   const spec = value as JobSpec;

@@ -14,7 +14,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FieldDef } from '../dataset.js';
 import { QuiverError } from '../errors.js';
-import { fieldPath, parseDocument, readSpecFile } from '../spec/load.js';
+import { describeSchemaError, fieldPath, parseDocument, readSpecFile } from '../spec/load.js';
 import { compileAlertRules } from './alerts.js';
 import { parseDuration } from './duration.js';
 import { streamSpecSchema } from './spec-schema.js';
@@ -30,23 +30,11 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-function describe(err: ErrorObject): string {
-  const path = fieldPath(err.instancePath);
-  const p = err.params as Record<string, unknown>;
-  switch (err.keyword) {
-    case 'additionalProperties':
-      return `${path}: unknown field "${String(p.additionalProperty)}"`;
-    case 'required':
-      return `${path}: missing required field "${String(p.missingProperty)}"`;
-    case 'enum':
-      return `${path}: must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const':
-      return `${path}: must be ${JSON.stringify(p.allowedValue)}`;
-    case 'pattern':
-      return `${path}: must match ${String(p.pattern)}`;
-    default:
-      return `${path}: ${err.message ?? 'is invalid'}`;
-  }
+
+/** Stream specs name the pattern a field must match; the rest reads as for job specs. */
+function describeStreamError(err: ErrorObject): string {
+  if (err.keyword === 'pattern') return `${fieldPath(err.instancePath)}: must match ${String((err.params as { pattern?: unknown }).pattern)}`;
+  return describeSchemaError(err);
 }
 
 function fail(source: string, problems: readonly string[]): never {
@@ -113,7 +101,7 @@ function checkAlerts(spec: StreamSpec, problems: string[]): AlertRulePlan[] {
 /** Validates a parsed spec; returns the plan or throws SPEC_INVALID listing every problem. */
 export function validateStreamSpec(value: unknown, source = 'stream spec'): StreamPlan {
   const validate = getValidator();
-  if (!validate(value)) fail(source, [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe))]);
+  if (!validate(value)) fail(source, [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describeStreamError))]);
   const spec = value as StreamSpec;
   const problems: string[] = [];
   const fields = fieldsOf(spec.schema);
