@@ -26,7 +26,8 @@ export function arrowType(type: ColumnType): DataType {
   }
 }
 
-export function columnTypeOf(type: DataType): ColumnType {
+/** The quiver type of an Arrow type quiver writes itself, or null for any other Arrow type. */
+export function exactColumnTypeOf(type: DataType): ColumnType | null {
   switch (type.typeId) {
     case Type.Int:
       return 'int';
@@ -42,8 +43,15 @@ export function columnTypeOf(type: DataType): ColumnType {
     case Type.Date:
       return 'date';
     default:
-      throw QuiverError.nonRetryable('INPUT_INVALID', `Arrow type ${String(type)} is not supported; use int, float, bool, string, timestamp or date columns`);
+      return null;
   }
+}
+
+/** The quiver type of a column in one of quiver's own shards; other Arrow types are bad input. */
+export function columnTypeOf(type: DataType): ColumnType {
+  const t = exactColumnTypeOf(type);
+  if (t === null) throw QuiverError.nonRetryable('INPUT_INVALID', `Arrow type ${String(type)} is not supported; use int, float, bool, string, timestamp or date columns`);
+  return t;
 }
 
 export function toArrowSchema(def: SchemaDef): Schema {

@@ -18,7 +18,7 @@
 import { makeData, RecordBatch, Struct, Table, Type, util } from 'apache-arrow';
 import type { Data, DataType, Schema, Vector } from 'apache-arrow';
 import type { ColumnType, FieldDef, SchemaDef } from '../dataset.js';
-import { arrowType, toArrowSchema } from '../arrow/schema.js';
+import { arrowType, exactColumnTypeOf, toArrowSchema } from '../arrow/schema.js';
 import { RawColumnBuilder } from '../arrow/raw-builder.js';
 import { NullMatcher } from './csv-scan.js';
 import { appendJsonValue } from './json-rows.js';
@@ -30,28 +30,15 @@ const MS_PER_DAY = 86_400_000;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** The quiver type an Arrow type maps to. */
+/**
+ * The quiver type an Arrow type from a foreign file maps to: quiver's own types exactly
+ * (shared/arrow/schema.ts), decimals as float, dictionaries as their values, anything else as
+ * string.
+ */
 export function columnTypeOfArrow(type: DataType): ColumnType {
-  switch (type.typeId) {
-    case Type.Int:
-      return 'int';
-    case Type.Float:
-    case Type.Decimal:
-      return 'float';
-    case Type.Bool:
-      return 'bool';
-    case Type.Utf8:
-    case Type.LargeUtf8:
-      return 'string';
-    case Type.Timestamp:
-      return 'timestamp';
-    case Type.Date:
-      return 'date';
-    case Type.Dictionary:
-      return columnTypeOfArrow((type as unknown as { dictionary: DataType }).dictionary);
-    default:
-      return 'string';
-  }
+  if (type.typeId === Type.Decimal) return 'float';
+  if (type.typeId === Type.Dictionary) return columnTypeOfArrow((type as unknown as { dictionary: DataType }).dictionary);
+  return exactColumnTypeOf(type) ?? 'string';
 }
 
 /** The quiver schema of an Arrow schema (every field nullable when the file says so). */
