@@ -3,6 +3,7 @@
  * table with the machine; copy it into benchmarks/RESULTS.md with the command.
  */
 import { setLogLevel } from '../shared/log.js';
+import { benchChurn } from './churn.js';
 import { benchDispatch } from './dispatch.js';
 import { machine } from './harness.js';
 import { benchIngest } from './ingest.js';
@@ -25,6 +26,9 @@ switch (scenario) {
     break;
   case 'sources':
     await benchSources({ rows: flag('rows', 1_000_000) });
+    break;
+  case 'churn':
+    await benchChurn({ rows: flag('rows', 1_000_000), skipCluster: rest.includes('--skip-cluster'), skipPython: rest.includes('--skip-python') });
     break;
   default:
     console.error('usage: npm run bench -- <dispatch|ingest|sources> [--tasks N] [--rows N]');

@@ -31,6 +31,7 @@ export function renderResult(r: JobResult): string {
     lines.push('quarantine (rejected rows, with reasons):');
     for (const q of r.quarantine) lines.push(`  ${pad(q.stage, w)}  ${q.uri}  (${n(q.rows)} rows)`);
   }
+  for (const st of r.stages) if (st.report !== undefined) lines.push(`${st.op} report (${st.id}): ${st.report.html}  (JSON: ${st.report.json})`);
   if (r.quality !== undefined) lines.push(`data-quality report: ${r.quality.html}  (JSON: ${r.quality.json})`);
   for (const e of r.errors) lines.push(`error [${e.code}]: ${e.message}`);
   return lines.join('\n');

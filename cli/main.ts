@@ -7,7 +7,9 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT } from './action.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFeatures } from './commands/features.js';
 import { registerGenSensors } from './commands/gen.js';
+import { registerModels } from './commands/models.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerServerCommands } from './commands/servers.js';
@@ -34,6 +36,8 @@ cli = registerServerCommands(cli);
 cli = registerToolCommands(cli);
 cli = registerGenSensors(cli);
 cli = registerStream(cli);
+cli = registerModels(cli);
+cli = registerFeatures(cli);
 cli = registerDemo(cli);
 
 await cli

@@ -13,6 +13,8 @@ import type { JobEvent, JobState, PhaseRecord, StageState } from '../shared/job.
 import { isTerminal } from '../shared/job.js';
 import { logger } from '../shared/log.js';
 import { getOperator } from '../shared/operators/registry.js';
+import { registryIndex } from '../shared/registry/index.js';
+import type { KvStore } from '../shared/bus/types.js';
 import type { PhaseOutcome, PhasePlan, PlanContext } from '../shared/operators/types.js';
 import { buildReport, reportDir, writeReport } from '../shared/quality/report.js';
 import type { QualitySection } from '../shared/quality/types.js';
@@ -40,6 +42,7 @@ export class JobRunner {
   private waiter: Waiter | undefined;
   private persisting: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  private index: KvStore | undefined;
   private readonly log;
 
   constructor(
@@ -103,7 +106,8 @@ export class JobRunner {
       if (output === undefined) throw new QuiverError('INTERNAL', `stage ${stage.id} needs the output of ${id}, which has none`);
       return output;
     });
-    return { jobId: state.jobId, stage, path: `stages[${i}]`, inputs, store: this.deps.store, stagePrefix: stagePrefix(state, stage.id), shardRows: state.shardRows };
+    this.index ??= registryIndex(this.deps.bus, this.deps.store, state.store.root);
+    return { jobId: state.jobId, stage, path: `stages[${i}]`, inputs, store: this.deps.store, stagePrefix: stagePrefix(state, stage.id), shardRows: state.shardRows, registryIndex: this.index };
   }
 
   private async runStage(i: number): Promise<void> {

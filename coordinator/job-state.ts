@@ -13,6 +13,7 @@ import type { ShardRef } from '../shared/dataset.js';
 import type { TaskDescriptor } from '../shared/task.js';
 import { taskId } from '../shared/task.js';
 import { datasetRefs } from './datasets.js';
+import { getOperatorIfKnown } from '../shared/operators/registry.js';
 
 export const DEFAULT_SHARD_ROWS = 65_536;
 export const DEFAULT_MAX_ATTEMPTS = 4;
@@ -66,9 +67,10 @@ function num(stats: Record<string, unknown> | undefined, key: string): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
-function stageResult(stage: StageState): StageResult {
+function stageResult(state: JobState, stage: StageState): StageResult {
   const all = stage.phases.flatMap((p) => p.tasks);
   const first = stage.phases[0]?.tasks ?? [];
+  const report = getOperatorIfKnown(stage.op)?.stageReport?.(stagePrefix(state, stage.id));
   const seconds = stage.startedAt === undefined ? 0 : ((stage.finishedAt ?? Date.now()) - stage.startedAt) / 1000;
   return {
     id: stage.id,
@@ -85,6 +87,7 @@ function stageResult(stage: StageState): StageResult {
     rowsIn: first.reduce((n, t) => n + num(t.output?.stats, 'rowsIn'), 0),
     rowsOut: stage.output?.rows ?? 0,
     quarantined: all.reduce((n, t) => n + num(t.output?.stats, 'quarantined'), 0),
+    ...(stage.status === 'succeeded' && report !== undefined ? { report } : {}),
   };
 }
 
@@ -143,7 +146,7 @@ export function outputStages(state: JobState): Set<string> {
 }
 
 export function jobResult(state: JobState): JobResult {
-  const stages = state.stages.map(stageResult);
+  const stages = state.stages.map((st) => stageResult(state, st));
   const sinks = outputStages(state);
   const sources = new Set(state.spec.stages.filter((s) => stageInputs(s).length === 0).map((s) => s.id));
   const outputs: OutputResult[] = [];

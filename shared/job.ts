@@ -83,6 +83,8 @@ export interface StageResult {
   rowsIn: number;
   rowsOut: number;
   quarantined: number;
+  /** A report the stage wrote (e.g. `train`'s training report), once it succeeded. */
+  report?: { json: string; html: string };
 }
 
 export interface OutputResult {

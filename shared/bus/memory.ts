@@ -3,9 +3,9 @@
  * redeliveries first, ack deadline with redelivery, `working()` extends it, `nak(delay)`,
  * `term`, dead letters after `maxDeliver` deliveries, dedup by task id, durable results and
  * dead letters that wait for a handler and come again when it throws, control broadcast, and
- * KV buckets (worker heartbeats expire). Its timers (ack deadlines, nak delays, waiting receives,
- * handler retries) keep the process alive while the bus is open, as a NATS connection would;
- * `close()` clears every one of them.
+ * KV buckets (worker heartbeats expire; the registry index lives only as long as the bus). Its
+ * timers (ack deadlines, nak delays, waiting receives, handler retries) keep the process alive
+ * while the bus is open, as a NATS connection would; `close()` clears every one of them.
  *
  * ```ts
  * const bus = new MemoryBus({ ackWaitMs: 5_000 });
@@ -50,6 +50,7 @@ export class MemoryBus implements TaskBus {
   readonly kind = 'memory' as const;
   readonly jobs: KvStore;
   readonly workers: KvStore;
+  readonly registry: KvStore;
   readonly names: BusNames;
   private readonly opts: ResolvedBusOptions;
   private readonly log = logger('bus.memory');
@@ -73,6 +74,8 @@ export class MemoryBus implements TaskBus {
     const isClosed = (): boolean => this.closed;
     this.jobs = new MemoryKv(this.names.buckets.jobs, undefined, isClosed);
     this.workers = new MemoryKv(this.names.buckets.workers, this.opts.heartbeatTtlMs, isClosed);
+    // Same name as the NATS bucket (registryBucket in nats-setup.ts); only used in messages here.
+    this.registry = new MemoryKv(`${this.names.namespace}_registry`, undefined, isClosed);
     this.results = new HandlerQueue<TaskResult>('result', this.log);
     this.dead = new HandlerQueue<DeadLetter>('dead letter', this.log);
   }

@@ -31,6 +31,17 @@ const SETUP_ATTEMPTS = 4;
 export interface BusBuckets {
   jobs: KV;
   workers: KV;
+  registry: KV;
+}
+
+/** Name of the namespace's registry-index bucket (models and feature views), like the other buckets. */
+export function registryBucket(names: BusNames): string {
+  return `${names.namespace}_registry`;
+}
+
+/** Opens (creating when missing) the registry-index bucket; kept forever, one value per key. */
+export function openRegistryBucket(js: JetStreamClient, names: BusNames): Promise<KV> {
+  return new Kvm(js).create(registryBucket(names), { history: 1, storage: StorageType.File });
 }
 
 function streamConfigs(names: BusNames): StreamConfig[] {
@@ -120,7 +131,8 @@ async function setupOnce(js: JetStreamClient, jsm: JetStreamManager, names: BusN
   const kvm = new Kvm(js);
   const jobs = await kvm.create(names.buckets.jobs, { history: 1, storage: StorageType.File });
   const workers = await kvm.create(names.buckets.workers, { history: 1, storage: StorageType.File, ttl: opts.heartbeatTtlMs });
-  return { jobs, workers };
+  const registry = await openRegistryBucket(js, names);
+  return { jobs, workers, registry };
 }
 
 /**
@@ -141,7 +153,7 @@ export async function setupJetStream(js: JetStreamClient, jsm: JetStreamManager,
   }
 }
 
-/** Deletes the namespace's streams (with their consumers) and KV buckets. Missing ones are skipped. */
+/** Deletes the namespace's streams (with their consumers) and KV buckets, the registry index included. Missing ones are skipped. */
 export async function deleteJetStream(jsm: JetStreamManager, names: BusNames): Promise<void> {
   const streams = [
     names.streams.tasks,
@@ -149,6 +161,7 @@ export async function deleteJetStream(jsm: JetStreamManager, names: BusNames): P
     names.streams.dead,
     `KV_${names.buckets.jobs}`,
     `KV_${names.buckets.workers}`,
+    `KV_${registryBucket(names)}`,
   ];
   await Promise.all(
     streams.map((s) =>

@@ -16,6 +16,7 @@
  */
 import { JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import { connect, headers } from '@nats-io/transport-node';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { QuiverError } from '../errors.js';
@@ -26,7 +27,7 @@ import { BusHeaders, busNames } from './names.js';
 import type { BusNames } from './names.js';
 import { NatsKv } from './nats-kv.js';
 import { DurableHandlers } from './nats-durable.js';
-import { deleteJetStream, setupJetStream } from './nats-setup.js';
+import { deleteJetStream, registryBucket, setupJetStream } from './nats-setup.js';
 import type { ResolvedBusOptions } from './options.js';
 import { busFailed, checkReceiveArgs, closedError, decodeTask, jsonCopy } from './support.js';
 import type { ControlMessage, DeadLetter, DeliveredTask, KvStore, Subscription, TaskBus } from './types.js';
@@ -48,6 +49,7 @@ export class NatsBus implements TaskBus {
   readonly kind = 'nats' as const;
   readonly jobs: KvStore;
   readonly workers: KvStore;
+  readonly registry: KvStore;
   private readonly log = logger('bus.nats');
   private readonly results: DurableHandlers<TaskResult>;
   private readonly dead: DurableHandlers<DeadLetter>;
@@ -64,9 +66,11 @@ export class NatsBus implements TaskBus {
     readonly names: BusNames,
     jobs: NatsKv,
     workers: NatsKv,
+    registry: NatsKv,
   ) {
     this.jobs = jobs;
     this.workers = workers;
+    this.registry = registry;
     this.results = new DurableHandlers(js, names.streams.results, names.consumers.coordinator, (m) => m.json<TaskResult>(), 'result', this.log);
     this.dead = new DurableHandlers(js, names.streams.dead, names.consumers.coordinator, (m) => m.json<DeadLetter>(), 'dead letter', this.log);
     this.subs.add(
@@ -109,7 +113,8 @@ export class NatsBus implements TaskBus {
     try {
       const js = jetstream(nc);
       const buckets = await setupJetStream(js, jsm, names, opts);
-      return new NatsBus(nc, js, jsm, names, new NatsKv(buckets.jobs, names.buckets.jobs), new NatsKv(buckets.workers, names.buckets.workers));
+      const kv = (bucket: KV, name: string): NatsKv => new NatsKv(bucket, name);
+      return new NatsBus(nc, js, jsm, names, kv(buckets.jobs, names.buckets.jobs), kv(buckets.workers, names.buckets.workers), kv(buckets.registry, registryBucket(names)));
     } catch (err) {
       await nc.close().catch(() => undefined);
       throw QuiverError.retryable('BUS_FAILED', `JetStream setup of namespace "${names.namespace}" at ${url} failed: ${reason(err)}`, { cause: err });

@@ -81,5 +81,11 @@ export interface TaskBus {
   readonly jobs: KvStore;
   /** Worker heartbeats, keyed by worker id; entries expire when a worker stops beating. */
   readonly workers: KvStore;
+  /**
+   * The model and feature-view registry index (see shared/registry): lasting in the NATS bus
+   * (bucket `<namespace>_registry`); the memory bus keeps it only while open, so local mode
+   * indexes the registry in the object store instead (`registryIndex`).
+   */
+  readonly registry: KvStore;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { aggregateOperator } from './aggregate.js';
 import { cleanseOperator } from './cleanse.js';
 import { dedupeOperator } from './dedupe.js';
 import { deriveOperator } from './derive.js';
+import { featuresOperator } from './features.js';
 import { filterOperator } from './filter.js';
 import { ingestOperator } from './ingest.js';
 import { joinOperator } from './join.js';
@@ -16,11 +17,12 @@ import { noopOperator } from './noop.js';
 import { profileOperator } from './profile.js';
 import { selectOperator } from './select.js';
 import { sinkOperator } from './sink.js';
+import { trainOperator } from './train.js';
 import { validateOperator } from './validate.js';
 import { writeOperator } from './write.js';
 
 const operators: ReadonlyMap<string, Operator> = new Map(
-  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, validateOperator, cleanseOperator, dedupeOperator, profileOperator, joinOperator, writeOperator, sinkOperator, noopOperator].map((op) => [op.name, op]),
+  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, validateOperator, cleanseOperator, dedupeOperator, profileOperator, joinOperator, featuresOperator, trainOperator, writeOperator, sinkOperator, noopOperator].map((op) => [op.name, op]),
 );
 
 export function operatorNames(): string[] {
@@ -37,4 +39,9 @@ export function getOperator(name: string): Operator {
     throw QuiverError.nonRetryable('SPEC_INVALID', `unknown operator "${name}"; use one of: ${operatorNames().join(', ')}`);
   }
   return op;
+}
+
+/** The operator of that name, or undefined (for reading old job states). */
+export function getOperatorIfKnown(name: string): Operator | undefined {
+  return operators.get(name);
 }

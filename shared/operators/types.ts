@@ -9,6 +9,7 @@
  * shared/operators/registry.ts is the only place that names them all.
  */
 import type { Dataset, SchemaDef } from '../dataset.js';
+import type { KvStore } from '../bus/types.js';
 import type { ObjectStore } from '../store/types.js';
 import type { StageSpec } from '../spec/types.js';
 import type { QualitySection } from '../quality/types.js';
@@ -26,6 +27,11 @@ export interface PlanContext {
   /** URI prefix for this stage's outputs: `<root>/jobs/<job>/<stage>/` (ends with `/`). */
   stagePrefix: string;
   shardRows: number;
+  /**
+   * The model registry's and feature store's index (KV): NATS KV on a cluster, objects under
+   * `<root>/registry/index/` in local mode. Absent in operator unit tests.
+   */
+  registryIndex?: KvStore;
 }
 
 export interface TaskPlan {
@@ -100,6 +106,8 @@ export interface Operator {
    * failed, what cleansing did), from its merged task stats; null or absent when it has none.
    */
   quality?(ctx: PlanContext, done: PhaseOutcome[], output: Dataset): QualitySection | null | Promise<QualitySection | null>;
+  /** Where the stage writes a report of its own (JSON + HTML) under its prefix, if it does. */
+  stageReport?(stagePrefix: string): { json: string; html: string };
   /** Worker half. Runs in a Piscina thread; pure over its inputs. */
   kernel(input: KernelInput): KernelResult | Promise<KernelResult>;
 }

@@ -4,7 +4,9 @@
  * LinearRegression/Ridge coefficients must agree within 1e-6 relative, LogisticRegression
  * within 1e-5 relative of sklearn's exact Newton solution (newton-cholesky / newton-cg at tol
  * 1e-12) and within 1e-3 of sklearn's lbfgs wherever that one reached the optimum, and
- * probabilities within 1e-6 absolute. Also times one 100k×20 fit in both (logged, not asserted).
+ * probabilities within 1e-6 absolute; binary cases are fitted by both our solvers (Newton, the
+ * default there, and whitened L-BFGS). Also times 100k×20 fits in both (logged, not asserted),
+ * and with QUIVER_SKLEARN_LARGE=1 one 800k×30 binary fit (the churn benchmark's size).
  * Without sklearn the suite skips, or fails when CI=true.
  */
 import { after, before, test } from 'node:test';
@@ -129,6 +131,11 @@ const CASES: Case[] = [
   { name: 'multinomial n3000 d5 balanced', n: 3000, d: 5, task: 'multinomial', C: 2, classWeight: 'balanced', weighted: true },
   { name: 'timing ridge n100000 d20', n: 100000, d: 20, task: 'regression', alpha: 1, weighted: false },
   { name: 'timing logit n100000 d20', n: 100000, d: 20, task: 'binary', C: 1, classWeight: null, weighted: false, positive: 0.3 },
+  { name: 'timing multinomial n50000 d20', n: 50000, d: 20, task: 'multinomial', C: 1, classWeight: null, weighted: false },
+  // The churn benchmark's size; opt in (sklearn's lbfgs alone takes ~20 s there).
+  ...(process.env.QUIVER_SKLEARN_LARGE === '1'
+    ? [{ name: 'timing logit n800000 d30', n: 800000, d: 30, task: 'binary', C: 1, classWeight: null, weighted: false, positive: 0.3 } as Case]
+    : []),
 ];
 
 interface PyResult {
@@ -198,10 +205,20 @@ for (const c of CASES) {
       return;
     }
     const y = Array.from(g.y);
-    const t = performance.now();
+    let t = performance.now();
     const m: LogisticModel = logisticRegression(g.X, y, { ...opt, C: c.C!, classWeight: c.classWeight ?? null });
     const ms = performance.now() - t;
     assert.equal(m.fit.converged, true, m.fit.warnings.join('; '));
+    // Binary: 'auto' ran Newton; the whitened L-BFGS must reach the same optimum.
+    let other: { solver: string; ms: number; relErrVsExact: number; nIter: number } | null = null;
+    if (c.task === 'binary') {
+      t = performance.now();
+      const l = logisticRegression(g.X, y, { ...opt, C: c.C!, classWeight: c.classWeight ?? null, solver: 'lbfgs' });
+      other = { solver: 'lbfgs', ms: performance.now() - t, nIter: l.fit.nIter, relErrVsExact: relErr([...l.coef.flat(), ...l.intercept], [...ref.coef!.flat(), ...ref.intercept!]) };
+      assert.equal(m.fit.solver, 'newton');
+      assert.equal(l.fit.converged, true, l.fit.warnings.join('; '));
+      assert.ok(other.relErrVsExact <= 1e-5, `lbfgs rel err vs sklearn's exact solution ${other.relErrVsExact}`);
+    }
     assert.equal(m.coef.length, ref.coef!.length);
     const ours = [...m.coef.flat(), ...m.intercept];
     const e = relErr(ours, [...ref.coef!.flat(), ...ref.intercept!]);
@@ -225,8 +242,8 @@ for (const c of CASES) {
     const oursGrad = gradAt(m.coef, m.intercept);
     const lbfgsGrad = gradAt(ref.coefDefault!, ref.interceptDefault!);
     log.info({
-      case: c.name, relErrVsExact: e, relErrVsLbfgs: eDefault, probaAbsErr: pErr, oursGrad, lbfgsGrad, nIter: m.fit.nIter,
-      oursMs: ms, sklearnMs: { exact: ref.exactMs, lbfgs: ref.lbfgsMs },
+      case: c.name, solver: m.fit.solver, relErrVsExact: e, relErrVsLbfgs: eDefault, probaAbsErr: pErr, oursGrad, lbfgsGrad, nIter: m.fit.nIter,
+      oursMs: ms, other, sklearnMs: { exact: ref.exactMs, lbfgs: ref.lbfgsMs },
     }, 'logistic vs sklearn');
     assert.ok(e <= 1e-5, `LogisticRegression rel err vs sklearn's exact solution ${e}`);
     assert.ok(pErr <= 1e-6, `predict_proba abs err ${pErr}`);

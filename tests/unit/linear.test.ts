@@ -1,7 +1,8 @@
 /**
  * Linear models on tiny hand-checked cases: exact regression fits, singular X (minimum-norm
  * answer), ridge closed form, logistic symmetry, perfect separation, JSON round trips, shard
- * merges and input errors. No Python needed (see tests/integration/sklearn-linear.test.ts).
+ * merges and input errors; the logistic solvers (Newton, whitened L-BFGS, sampled Hessian) agree
+ * with each other on hard designs, and the row kernels match plain loops. No Python needed (see tests/integration/sklearn-linear.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,10 @@ import {
   predict, predictProba, predictRegression, ridge,
 } from '../../shared/ml/linear/index.js';
 import type { DesignMatrix, LogisticModel, RegressionModel } from '../../shared/ml/linear/index.js';
+import { accumulateHessian, gradientRange, hessianScratch, scoresRange } from '../../shared/ml/linear/logistic-kernels.js';
+import { BinaryLogisticProblem } from '../../shared/ml/linear/logistic-newton.js';
 import { lbfgs } from '../../shared/ml/optim/lbfgs.js';
+import { newton } from '../../shared/ml/optim/newton.js';
 import { mulberry32 as rng } from '../../shared/prng.js';
 
 const mat = (rows: number[][]): DesignMatrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
@@ -114,7 +118,7 @@ test('lbfgs minimizes the Rosenbrock function', () => {
 test('logistic regression on symmetric data: zero intercept, probabilities sum to 1', () => {
   const X = mat([[-2], [-1], [1], [2], [-0.5], [0.5]]);
   const y = ['no', 'no', 'yes', 'yes', 'yes', 'no'];
-  const m = logisticRegression(X, y, { C: 1 });
+  const m = logisticRegression(X, y, { C: 1, tol: 1e-10 });
   assert.deepEqual(m.classes, ['no', 'yes']);
   assert.equal(m.fit.converged, true);
   assert.ok(m.coef[0]![0]! > 0);
@@ -131,12 +135,14 @@ test('logistic regression on symmetric data: zero intercept, probabilities sum t
 
 test('perfect separation with a huge C stops at maxIter with a clear warning', () => {
   const X = mat([[0], [1], [2], [3]]);
-  const m = logisticRegression(X, [0, 0, 1, 1], { C: 1e12, maxIter: 15 });
-  assert.equal(m.fit.converged, false);
-  assert.equal(m.fit.nIter, 15);
-  assert.equal(m.fit.warnings.length, 1);
-  assert.match(m.fit.warnings[0]!, /did not converge in 15 iterations.*perfectly separable.*lower C/);
-  assert.deepEqual(predict(m, X), [0, 0, 1, 1]);
+  for (const solver of ['newton', 'lbfgs'] as const) {
+    const m = logisticRegression(X, [0, 0, 1, 1], { C: 1e12, maxIter: 15, solver });
+    assert.equal(m.fit.converged, false);
+    assert.equal(m.fit.nIter, 15);
+    assert.equal(m.fit.warnings.length, 1);
+    assert.match(m.fit.warnings[0]!, /did not converge in 15 iterations.*perfectly separable.*lower C/);
+    assert.deepEqual(predict(m, X), [0, 0, 1, 1]);
+  }
   // With an ordinary C the separable problem has a finite optimum and converges.
   assert.equal(logisticRegression(X, [0, 0, 1, 1]).fit.converged, true);
 });
@@ -188,4 +194,127 @@ test('bad inputs fail with codes and field names', () => {
   assert.throws(() => logisticRegression(mat([[1], [2]]), [1, 'a']), code('INPUT_INVALID', /mixes number and string/));
   const m = ridge(mat([[1], [2]]), [1, 2]);
   assert.throws(() => predictRegression(m, mat([[1, 2]])), code('INPUT_INVALID', /has 2 columns but the model was fitted on 1/));
+});
+
+/** n×d correlated features with offsets and very different scales, a noisy logistic label. */
+function hardDesign(n: number, d: number, seed: number, offset = 100): { X: DesignMatrix; y: number[]; w: Float64Array } {
+  const r = rng(seed);
+  const data = new Float64Array(n * d);
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = r() * 2 - 1;
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      const v = 0.7 * base + 0.3 * (r() * 2 - 1);
+      data[i * d + j] = (offset + v) * 10 ** (j % 4 - 1);
+      s += (j % 2 === 0 ? 1 : -0.5) * v;
+    }
+    y.push(r() < 1 / (1 + Math.exp(-3 * s)) ? 1 : 0);
+  }
+  return { X: { data, rows: n, cols: d }, y, w: Float64Array.from({ length: n }, () => (r() < 0.1 ? 0 : 0.5 + r())) };
+}
+
+test('newton and whitened lbfgs reach the same optimum; auto picks newton for small binary problems', () => {
+  const { X, y, w } = hardDesign(3000, 6, 11);
+  const opt = { C: 5, classWeight: 'balanced' as const, sampleWeight: w };
+  const a = logisticRegression(X, y, { ...opt, solver: 'newton' });
+  const b = logisticRegression(X, y, { ...opt, solver: 'lbfgs' });
+  const auto = logisticRegression(X, y, opt);
+  for (const m of [a, b]) assert.equal(m.fit.converged, true, m.fit.warnings.join());
+  assert.deepEqual([a.fit.solver, b.fit.solver, auto.fit.solver, auto.options.solver], ['newton', 'lbfgs', 'newton', 'auto']);
+  const scale = Math.max(...a.coef[0]!.map(Math.abs));
+  for (let j = 0; j < 6; j++) close(b.coef[0]![j]!, a.coef[0]![j]!, 1e-5 * scale, `coef${j}`);
+  close(b.intercept[0]!, a.intercept[0]!, 1e-5 * Math.max(1, Math.abs(a.intercept[0]!)), 'intercept');
+  assert.ok(a.fit.nIter <= 15 && b.fit.nIter <= 60, `iterations: newton ${a.fit.nIter}, lbfgs ${b.fit.nIter}`);
+  assert.equal(logisticRegression(X, y.map((v, i) => (i % 3 === 0 ? 2 : v))).fit.solver, 'lbfgs');
+  const code = (re: RegExp) => (e: Error & { code?: string }) => e.code === 'OPTION_INVALID' && re.test(e.message);
+  assert.throws(() => logisticRegression(X, y, { solver: 'sag' as 'lbfgs' }), code(/solver: sag must be one of auto, lbfgs, newton/));
+  assert.throws(() => logisticRegression(mat([[0], [1], [2]]), [0, 1, 2], { solver: 'newton' }), code(/fits two classes only/));
+});
+
+test('feature offsets of 1e9 do not limit how close the solvers get to the optimum', () => {
+  const { X, y } = hardDesign(2000, 3, 5, 1e9);
+  for (const solver of ['newton', 'lbfgs'] as const) {
+    const m = logisticRegression(X, y, { C: 1e6, solver });
+    assert.equal(m.fit.converged, true, `${solver}: ${m.fit.warnings.join()}`);
+  }
+});
+
+test('a Hessian summed over a row sample converges to the same optimum as the full one', () => {
+  const { X, y, w } = hardDesign(4000, 5, 3);
+  const target = Int32Array.from(y);
+  const mu = new Float64Array(5);
+  for (let i = 0; i < 4000; i++) for (let j = 0; j < 5; j++) mu[j] = mu[j]! + X.data[i * 5 + j]! / 4000;
+  const solve = (hessianRows: number): { theta: Float64Array; res: ReturnType<typeof newton> } => {
+    const problem = new BinaryLogisticProblem({ X, target, sw: w, mu, K: 1, C: 2 }, { hessianRows });
+    return { res: newton(problem, { gtol: 1e-8 }), theta: problem.theta };
+  };
+  const full = solve(10_000);
+  const sampled = solve(300);
+  assert.equal(full.res.converged && sampled.res.converged, true);
+  assert.ok(sampled.res.nHessian > 0 && sampled.res.nIter < 30, `sampled: ${sampled.res.nIter} iterations`);
+  for (let j = 0; j <= 5; j++) close(sampled.theta[j]!, full.theta[j]!, 1e-6 * Math.max(1, Math.abs(full.theta[j]!)), `theta${j}`);
+});
+
+test('row kernels: centered scores, gradient sums and the tiled Hessian match plain loops', () => {
+  const r = rng(9);
+  const n = 203;
+  const d = 7;
+  const x = Float64Array.from({ length: n * d }, () => 50 + r());
+  const mu = Float64Array.from({ length: d }, () => 50 + r());
+  const v = Float64Array.from({ length: d }, () => r() - 0.5);
+  const h = Float64Array.from({ length: n }, () => r());
+  const rows = Int32Array.from({ length: 70 }, (_, k) => 2 * k + 1);
+  const out = new Float64Array(n + 5);
+  scoresRange(x, d, mu, v, 0.25, 3, n, out, 5);
+  const g = new Float64Array(d);
+  const rs = gradientRange(x, d, mu, h, 3, n, g, 3);
+  const H = new Float64Array((d + 1) ** 2);
+  accumulateHessian(x, n, d, mu, rows, h, H, hessianScratch(d));
+  const xt = (i: number, j: number): number => (j === d ? 1 : x[i * d + j]! - mu[j]!);
+  for (let i = 3; i < n; i++) {
+    let s = 0.25;
+    for (let j = 0; j < d; j++) s += xt(i, j) * v[j]!;
+    close(out[i + 2]!, s, 1e-12, `score ${i}`);
+  }
+  for (let j = 0; j < d; j++) {
+    let s = 0;
+    for (let i = 3; i < n; i++) s += h[i]! * xt(i, j);
+    close(g[j]!, s, 1e-11, `grad ${j}`);
+  }
+  close(rs, h.subarray(3).reduce((a, b) => a + b, 0), 1e-12);
+  for (let a = 0; a <= d; a++) {
+    for (let b = 0; b <= d; b++) {
+      let s = 0;
+      for (const i of rows) s += h[i]! * xt(i, a) * xt(i, b);
+      close(H[a * (d + 1) + b]!, s, 1e-11, `H ${a},${b}`);
+    }
+  }
+});
+
+test('newton: a singular Hessian is damped and the solver still reaches a stationary point', () => {
+  // f(x) = e^(x0+x1) − 2(x0+x1): every point with x0 + x1 = ln 2 is a minimum; H is rank one.
+  const derivs = (x: ArrayLike<number>, g: Float64Array, H: Float64Array | null): void => {
+    const e = Math.exp(x[0]! + x[1]!);
+    g.fill(e - 2);
+    H?.fill(e);
+  };
+  const x = Float64Array.from([3, 1]);
+  const dir = new Float64Array(2);
+  const at = (t: number): number[] => [x[0]! + t * dir[0]!, x[1]! + t * dir[1]!];
+  /** f(x + t·dir) − f(x), exact to rounding however small. */
+  const delta = (t: number): number => {
+    const u = t * (dir[0]! + dir[1]!);
+    return Math.exp(x[0]! + x[1]!) * Math.expm1(u) - 2 * u;
+  };
+  const res = newton({
+    dim: 2,
+    derivatives: (g, H) => derivs(x, g, H),
+    trial: (d, g, H) => { dir.set(d); derivs(at(1), g, H); return delta(1); },
+    accept: () => x.set(at(1)),
+    line: (t) => ({ delta: delta(t), slope: (Math.exp(at(t)[0]! + at(t)[1]!) - 2) * (dir[0]! + dir[1]!) }),
+    move: (t) => x.set(at(t)),
+  }, { gtol: 1e-12 });
+  assert.equal(res.converged, true, res.reason);
+  close(x[0]! + x[1]!, Math.LN2, 1e-12);
 });

@@ -1,7 +1,8 @@
 /**
- * Small dense symmetric solvers for d×d systems (row-major Float64Array): Cholesky with a
- * collinearity check, and a minimum-norm pseudo-inverse solve through a cyclic Jacobi
- * eigendecomposition (the least-squares answer scipy's `lstsq` gives on rank-deficient data).
+ * Small dense symmetric solvers for d×d systems (row-major Float64Array): Cholesky (also as a
+ * reusable factor) with a collinearity check, and a minimum-norm pseudo-inverse solve through a
+ * cyclic Jacobi eigendecomposition (the least-squares answer scipy's `lstsq` gives on
+ * rank-deficient data).
  *
  * ```ts
  * const w = choleskySolve(A, b, d) ?? pinvSolve(A, b, d).x;
@@ -9,26 +10,34 @@
  */
 
 /**
- * Solve A x = b for symmetric positive-definite A (d×d). Returns null when a pivot falls below
- * `relTol` times the original diagonal entry (a column that is, to that precision, a linear
- * combination of the previous ones), so the caller can switch to {@link pinvSolve}.
+ * Cholesky factor L (lower triangle, row-major d×d) of symmetric positive-definite A, or null
+ * when a pivot falls below `relTol` times the original diagonal entry (a column that is, to that
+ * precision, a linear combination of the previous ones). Reads only the lower triangle of A.
  */
-export function choleskySolve(A: Float64Array, b: Float64Array, d: number, relTol = 1e-10): Float64Array | null {
-  const L = new Float64Array(d * d);
+export function choleskyFactor(A: Float64Array, d: number, relTol = 1e-10, out?: Float64Array): Float64Array | null {
+  const L = out ?? new Float64Array(d * d);
+  L.fill(0);
   for (let j = 0; j < d; j++) {
-    let s = A[j * d + j]!;
-    for (let k = 0; k < j; k++) s -= L[j * d + k]! ** 2;
-    const diag = A[j * d + j]!;
+    const rj = j * d;
+    let s = A[rj + j]!;
+    for (let k = 0; k < j; k++) s -= L[rj + k]! ** 2;
+    const diag = A[rj + j]!;
     if (!(s > relTol * diag) || !(diag > 0)) return null;
     const ljj = Math.sqrt(s);
-    L[j * d + j] = ljj;
+    L[rj + j] = ljj;
     for (let i = j + 1; i < d; i++) {
-      let t = A[i * d + j]!;
-      for (let k = 0; k < j; k++) t -= L[i * d + k]! * L[j * d + k]!;
-      L[i * d + j] = t / ljj;
+      const ri = i * d;
+      let t = A[ri + j]!;
+      for (let k = 0; k < j; k++) t -= L[ri + k]! * L[rj + k]!;
+      L[ri + j] = t / ljj;
     }
   }
-  const x = new Float64Array(d);
+  return L;
+}
+
+/** Solve L Lᵀ x = b given the factor from {@link choleskyFactor}; writes x into `out` (may alias b). */
+export function choleskySolveFactored(L: Float64Array, b: Float64Array, d: number, out?: Float64Array): Float64Array {
+  const x = out ?? new Float64Array(d);
   for (let i = 0; i < d; i++) {
     let t = b[i]!;
     for (let k = 0; k < i; k++) t -= L[i * d + k]! * x[k]!;
@@ -40,6 +49,15 @@ export function choleskySolve(A: Float64Array, b: Float64Array, d: number, relTo
     x[i] = t / L[i * d + i]!;
   }
   return x;
+}
+
+/**
+ * Solve A x = b for symmetric positive-definite A (d×d). Returns null when the factorization
+ * fails (see {@link choleskyFactor}), so the caller can switch to {@link pinvSolve}.
+ */
+export function choleskySolve(A: Float64Array, b: Float64Array, d: number, relTol = 1e-10): Float64Array | null {
+  const L = choleskyFactor(A, d, relTol);
+  return L === null ? null : choleskySolveFactored(L, b, d);
 }
 
 /** Eigenvalues and eigenvectors (columns of V, row-major) of symmetric A by cyclic Jacobi. */

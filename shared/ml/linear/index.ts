@@ -1,6 +1,6 @@
 /**
  * Linear models that agree with scikit-learn 1.2: `LinearRegression`, `Ridge` and
- * `LogisticRegression(solver='lbfgs')`, plus mergeable per-shard statistics for distributed
+ * `LogisticRegression` (its exact optimum, by Newton or whitened L-BFGS), plus mergeable per-shard statistics for distributed
  * least squares. Models are plain JSON objects (store them, reload them, predict).
  *
  * ```ts
@@ -14,7 +14,7 @@ export { fitGram, linearRegression, predictRegression, ridge } from './regressio
 export type { RegressionOptions, RidgeOptions } from './regression.js';
 export { gramPartial, mergeGram } from './gram.js';
 export type { GramPartial } from './gram.js';
-export { decisionFunction, logisticRegression, predict, predictProba } from './logistic.js';
-export type { LogisticOptions } from './logistic.js';
+export { decisionFunction, logisticRegression, NEWTON_MAX_FEATURES, predict, predictProba } from './logistic.js';
+export type { LogisticOptions, LogisticSolver } from './logistic.js';
 export { parseLinearModel } from './model-json.js';
 export type { DesignMatrix, Label, LinearModel, LogisticModel, RegressionModel } from './types.js';

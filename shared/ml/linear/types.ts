@@ -41,8 +41,10 @@ export interface LogisticModel {
   /** One row per class for multinomial models (≥ 3 classes), a single row for binary ones. */
   coef: number[][];
   intercept: number[];
-  options: { C: number; classWeight: 'balanced' | Record<string, number> | null; maxIter: number; tol: number };
-  fit: { nIter: number; converged: boolean; gradMax: number; warnings: string[] };
+  /** `solver` is absent in models saved before it was an option. */
+  options: { C: number; classWeight: 'balanced' | Record<string, number> | null; maxIter: number; tol: number; solver?: 'auto' | 'lbfgs' | 'newton' };
+  /** `solver` says which one ran ('auto' resolved); absent in models saved before it was an option. */
+  fit: { nIter: number; converged: boolean; gradMax: number; warnings: string[]; solver?: 'lbfgs' | 'newton' };
 }
 
 export type LinearModel = RegressionModel | LogisticModel;

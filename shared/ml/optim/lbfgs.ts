@@ -22,12 +22,17 @@ export interface LbfgsOptions {
   memory?: number;
   /** Function evaluations allowed per line search. Default 40. */
   maxLineSearch?: number;
+  /**
+   * The gradient's size compared with `gtol` (and reported as `gradMax`). Default max |∇f|; a
+   * preconditioned problem passes the max norm of the gradient in its original coordinates.
+   */
+  gradNorm?: (grad: Float64Array) => number;
 }
 
 export interface LbfgsResult {
   x: Float64Array;
   f: number;
-  /** max |∇f| at x. */
+  /** max |∇f| at x (or `gradNorm` of it). */
   gradMax: number;
   nIter: number;
   nEval: number;
@@ -36,7 +41,7 @@ export interface LbfgsResult {
   reason: 'gtol' | 'max-iter' | 'no-progress';
 }
 
-const DEFAULTS: Required<LbfgsOptions> = Object.freeze({ gtol: 1e-8, maxIter: 1000, memory: 10, maxLineSearch: 40 });
+const DEFAULTS: Required<LbfgsOptions> = Object.freeze({ gtol: 1e-8, maxIter: 1000, memory: 10, maxLineSearch: 40, gradNorm: maxAbs });
 const C1 = 1e-4;
 const C2 = 0.9;
 
@@ -161,7 +166,7 @@ export function lbfgs(fn: Objective, x0: Float64Array, options: LbfgsOptions = {
   let iter = 0;
   let reason: LbfgsResult['reason'] = 'max-iter';
   while (true) {
-    if (maxAbs(g) <= o.gtol) { reason = 'gtol'; break; }
+    if (o.gradNorm(g) <= o.gtol) { reason = 'gtol'; break; }
     if (iter >= o.maxIter) { reason = 'max-iter'; break; }
     // Two-loop recursion: dir = -H g.
     for (let i = 0; i < n; i++) dir[i] = -g[i]!;
@@ -219,6 +224,6 @@ export function lbfgs(fn: Objective, x0: Float64Array, options: LbfgsOptions = {
     [g, st.g] = [st.g, g];
     f = ls.f;
   }
-  const gradMax = maxAbs(g);
+  const gradMax = o.gradNorm(g);
   return { x, f, gradMax, nIter: iter, nEval: st.evals, converged: reason === 'gtol', reason };
 }

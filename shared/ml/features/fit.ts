@@ -1,0 +1,132 @@
+/**
+ * Fitting a resolved pipeline from partial statistics, pass by pass. A shard's task computes
+ * `passPartial` over its rows (a row mask selects a fold's training rows) after transforming
+ * them with the steps fitted in earlier passes; the coordinator merges the partials of all
+ * shards (`mergePassPartials`, exact and order-free) and turns them into fitted steps
+ * (`finishPass`). `buildPipeline` assembles the artifact. `fitPipelineLocal` runs the same code
+ * over in-memory frames.
+ *
+ * ```ts
+ * let fitted: FittedStep[] = [];
+ * for (let pass = 0; pass < p.passes.length; pass++) {
+ *   const merged = shards.map((f) => passPartial(p, pass, fitted, f, null)).reduce((a, b) => mergePassPartials(p, pass, a, b));
+ *   fitted = [...fitted, ...finishPass(p, pass, merged)];
+ * }
+ * const pipeline = buildPipeline(p, fitted, rows);
+ * ```
+ */
+import { QuiverError } from '../../errors.js';
+import { checkMask, inputError, takeRows, workOf } from './frame.js';
+import type { Work } from './frame.js';
+import { contentVersion } from './json.js';
+import type { ResolvedPipeline } from './pipeline.js';
+import { STEPS } from './steps/index.js';
+import { outputOrder } from './transform.js';
+import type { FittedPipeline, FittedStep, Frame, PassPartial } from './types.js';
+
+function checkPass(p: ResolvedPipeline, pass: number): number[] {
+  const steps = p.passes[pass];
+  if (!Number.isInteger(pass) || steps === undefined) {
+    throw QuiverError.nonRetryable('INTERNAL', `feature pipeline ${p.path}: pass ${pass} does not exist (it has ${p.passes.length})`);
+  }
+  return steps;
+}
+
+/** The fitted steps of passes before `pass`, by step index; checks they fit the pipeline. */
+function priorSteps(p: ResolvedPipeline, pass: number, fitted: readonly FittedStep[]): Map<number, FittedStep> {
+  const expected = p.passes.slice(0, pass).flat();
+  if (!Array.isArray(fitted) || fitted.length !== expected.length) {
+    throw QuiverError.nonRetryable('INTERNAL', `feature pipeline ${p.path}: pass ${pass} needs the ${expected.length} steps fitted before it, got ${Array.isArray(fitted) ? fitted.length : 'none'}`);
+  }
+  const out = new Map<number, FittedStep>();
+  expected.forEach((idx, k) => {
+    const f = fitted[k]!;
+    if (f.step !== p.steps[idx]!.step) throw QuiverError.nonRetryable('INTERNAL', `feature pipeline ${p.path}: fitted step ${k} is ${f.step}, expected ${p.steps[idx]!.step} (step ${idx})`);
+    out.set(idx, f);
+  });
+  return out;
+}
+
+/**
+ * Partial statistics of pass `pass` over the rows of `frame` where rowMask[i] !== 0 (null: all
+ * rows), after the steps before each fitted step have been applied (`fitted`: every step fitted in
+ * earlier passes, in order).
+ */
+export function passPartial(p: ResolvedPipeline, pass: number, fitted: FittedStep[], frame: Frame, rowMask: Uint8Array | null): PassPartial {
+  const steps = checkPass(p, pass);
+  const prior = priorSteps(p, pass, fitted);
+  let w: Work = workOf(frame, p.input);
+  checkMask(rowMask, w.rows);
+  const last = steps[steps.length - 1]!;
+  let mask = rowMask;
+  const applied = p.steps.slice(0, last).some((s) => s.pass !== pass && s.pendingIn !== pass);
+  if (mask !== null && applied) {
+    // Transform only the selected rows.
+    w = takeRows(w, mask);
+    mask = null;
+  }
+  const parts: unknown[] = [];
+  for (let i = 0; i <= last; i++) {
+    const s = p.steps[i]!;
+    const def = STEPS[s.step];
+    if (s.pass === pass) parts.push(def.partial(s.spec, w, mask));
+    else if (s.pass === -1) {
+      if (s.pendingIn !== pass) w = def.transform(s.spec, null, w);
+    } else w = def.transform(s.spec, prior.get(i)!.state, w);
+  }
+  return parts;
+}
+
+export function mergePassPartials(p: ResolvedPipeline, pass: number, a: PassPartial, b: PassPartial): PassPartial {
+  const steps = checkPass(p, pass);
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== steps.length || b.length !== steps.length) {
+    throw QuiverError.nonRetryable('INTERNAL', `feature pipeline ${p.path}: pass ${pass} partials must have ${steps.length} entries`);
+  }
+  return steps.map((idx, k) => STEPS[p.steps[idx]!.step].merge(p.steps[idx]!.spec, a[k], b[k]));
+}
+
+/** The steps of pass `pass`, fitted from the merged partial of all rows. */
+export function finishPass(p: ResolvedPipeline, pass: number, merged: PassPartial): FittedStep[] {
+  const steps = checkPass(p, pass);
+  if (!Array.isArray(merged) || merged.length !== steps.length) {
+    throw QuiverError.nonRetryable('INTERNAL', `feature pipeline ${p.path}: pass ${pass} partial must have ${steps.length} entries`);
+  }
+  return steps.map((idx, k) => {
+    const s = p.steps[idx]!;
+    const f = STEPS[s.step].finish(s.spec, merged[k]);
+    return { step: s.step, spec: s.spec, state: f.state as unknown, inputs: f.inputs, outputs: f.outputs };
+  });
+}
+
+/** Every step of the pipeline, fitted ones from `fitted` (all passes, in order), the others as they are. */
+function allSteps(p: ResolvedPipeline, fitted: readonly FittedStep[]): FittedStep[] {
+  const byIndex = priorSteps(p, p.passes.length, fitted);
+  return p.steps.map((s) => {
+    const f = byIndex.get(s.index);
+    if (f !== undefined) return f;
+    const io = STEPS[s.step].io!(s.spec);
+    return { step: s.step, spec: s.spec, state: null, inputs: io.inputs, outputs: io.outputs };
+  });
+}
+
+/** The fitted pipeline artifact; `version` is the SHA-256 of its canonical JSON. */
+export function buildPipeline(p: ResolvedPipeline, fitted: FittedStep[], fittedRows: number): FittedPipeline {
+  const steps = allSteps(p, fitted);
+  const input = p.input.map((f) => ({ name: f.name, type: f.type }));
+  const features = outputOrder(input, steps);
+  const body = { kind: 'quiver-feature-pipeline' as const, format: 1 as const, input, steps, features, fittedRows };
+  // Plain JSON copies: the artifact shares nothing with the resolved pipeline.
+  const content = JSON.parse(JSON.stringify(body)) as Omit<FittedPipeline, 'version'>;
+  return { ...content, version: contentVersion(content) };
+}
+
+/** Fits every pass over in-memory frames (all rows of each), the same code as the distributed path. */
+export function fitPipelineLocal(p: ResolvedPipeline, frames: Frame[]): FittedPipeline {
+  if (p.passes.length > 0 && frames.length === 0) throw inputError(`feature pipeline ${p.path}: there are no rows to fit it on`);
+  let fitted: FittedStep[] = [];
+  for (let pass = 0; pass < p.passes.length; pass++) {
+    const merged = frames.map((f) => passPartial(p, pass, fitted, f, null)).reduce((a, b) => mergePassPartials(p, pass, a, b));
+    fitted = [...fitted, ...finishPass(p, pass, merged)];
+  }
+  return buildPipeline(p, fitted, frames.reduce((n, f) => n + f.rows, 0));
+}

@@ -1,0 +1,218 @@
+/**
+ * Grows one regression tree on quantized gradients, best-first (leaf-wise) like LightGBM and
+ * scikit-learn's `TreeGrower`: the leaf whose best split gains most is split next, until
+ * `maxLeafNodes` leaves or no leaf can split. Only the smaller child's histogram is built; the
+ * larger one's is the parent's minus it, computed in the parent's buffer. A node's rows are an
+ * index range of one array partitioned in place.
+ *
+ * ```ts
+ * const grower = new TreeGrower(data, options);
+ * const { tree, leafOf, values } = grower.grow(packed, g, h, sg, sh, importance);
+ * ```
+ */
+import { columnGoLeft } from './bundling.js';
+import type { ColumnLayout } from './bundling.js';
+import { buildHistogram, histogramScratch, partition, SLOTS, subtractHistogram } from './histogram.js';
+import type { HistogramScratch } from './histogram.js';
+import { findBestSplit, newSplit } from './split.js';
+import type { Split, SplitContext } from './split.js';
+
+/** The threshold stored when a split sends every value left and only missing values right. */
+export const ALL_VALUES_LEFT = Number.MAX_VALUE;
+
+/** A tree as flat arrays, node 0 the root; leaves have feature −1 and left = right = −1. */
+export interface TreeArrays {
+  feature: number[];
+  /** Raw threshold: x ≤ threshold goes left. */
+  threshold: number[];
+  /** Bin threshold (bin ≤ it goes left), for binned rows. */
+  bin: number[];
+  missingLeft: number[];
+  left: number[];
+  right: number[];
+  /** Leaf values (learning rate applied); 0 on internal nodes. */
+  value: number[];
+}
+
+export interface GrownTree {
+  tree: TreeArrays;
+  /** Per row: the index of its leaf (valid until the next `grow`). */
+  leafOf: Int32Array;
+  /** Per leaf index: its value (learning rate applied). */
+  values: Float64Array;
+}
+
+export interface GrowerData {
+  layout: ColumnLayout;
+  n: number;
+  d: number;
+  nBins: Int32Array;
+  hasMissing: Uint8Array;
+  edges: number[][];
+}
+
+export interface GrowerOptions {
+  maxLeafNodes: number | null;
+  maxDepth: number | null;
+  minSamplesLeaf: number;
+  l2Regularization: number;
+  learningRate: number;
+  /** Packing base of the quantized values (see quantize.ts). */
+  S: number;
+}
+
+interface Leaf {
+  node: number;
+  lo: number;
+  hi: number;
+  depth: number;
+  packed: number;
+  hist: Float64Array | null;
+  split: Split | null;
+}
+
+/** sklearn's `min_hessian_to_split`. */
+const MIN_HESSIAN = 1e-3;
+
+export class TreeGrower {
+  private readonly idx: Uint32Array;
+  private readonly scratch: Uint32Array;
+  private readonly leafOf: Int32Array;
+  private readonly pool: Float64Array[] = [];
+  private readonly goLeft = new Uint8Array(SLOTS);
+  private readonly columnTable = new Uint8Array(SLOTS);
+  private readonly hs: HistogramScratch;
+
+  constructor(private readonly data: GrowerData, private readonly opt: GrowerOptions) {
+    this.idx = new Uint32Array(data.n);
+    this.scratch = new Uint32Array(data.n);
+    this.leafOf = new Int32Array(data.n);
+    this.hs = histogramScratch(data.n);
+  }
+
+  /** A histogram buffer; the kernels overwrite every slot a feature uses, and the others stay 0. */
+  private take(): Float64Array {
+    return this.pool.pop() ?? new Float64Array(this.data.d * SLOTS);
+  }
+
+  private give(leaf: Leaf): void {
+    if (leaf.hist !== null) this.pool.push(leaf.hist);
+    leaf.hist = null;
+  }
+
+  /**
+   * Grows a tree on quantized `packed` values (scales sg, sh) and sets each leaf to
+   * −learningRate · Σg / (Σh + λ) from the exact g and h. Adds each split's gain to `importance`.
+   */
+  grow(packed: Float64Array, g: Float64Array, h: Float64Array, sg: number, sh: number, importance: Float64Array): GrownTree {
+    const { layout, n, d, nBins, hasMissing, edges } = this.data;
+    const { maxLeafNodes, maxDepth, minSamplesLeaf, l2Regularization: lambda, S } = this.opt;
+    const idx = this.idx;
+    for (let i = 0; i < n; i++) idx[i] = i;
+    const ctx: SplitContext = {
+      d, nBins, hasMissing, S, invS: 1 / S, lambdaQ: lambda / sh, minHessQ: MIN_HESSIAN / sh, minLeaf: minSamplesLeaf,
+    };
+    const tree: TreeArrays = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [] };
+    const addNode = (): number => {
+      tree.feature.push(-1);
+      tree.threshold.push(0);
+      tree.bin.push(0);
+      tree.missingLeft.push(0);
+      tree.left.push(-1);
+      tree.right.push(-1);
+      tree.value.push(0);
+      return tree.feature.length - 1;
+    };
+    const canSplit = (count: number, depth: number): boolean => count >= 2 * minSamplesLeaf && (maxDepth === null || depth < maxDepth);
+    const trySplit = (leaf: Leaf): void => {
+      const s = newSplit();
+      if (findBestSplit(ctx, leaf.hist!, leaf.packed, leaf.hi - leaf.lo, s)) leaf.split = s;
+      else this.give(leaf);
+    };
+
+    const rootHist = this.take();
+    buildHistogram(rootHist, layout, packed, n, this.hs, null, 0, n);
+    let rootP = 0;
+    for (let b = 0; b < SLOTS; b++) rootP += rootHist[b]!;
+    const root: Leaf = { node: addNode(), lo: 0, hi: n, depth: 0, packed: rootP, hist: rootHist, split: null };
+    const leaves: Leaf[] = [root];
+    if (canSplit(n, 0) && (maxLeafNodes === null || maxLeafNodes > 1)) trySplit(root);
+    else this.give(root);
+    const gainScale = (sg * sg) / sh;
+
+    for (;;) {
+      let at = -1;
+      for (let i = 0; i < leaves.length; i++) {
+        const s = leaves[i]!.split;
+        if (s !== null && (at < 0 || s.gain > leaves[at]!.split!.gain)) at = i;
+      }
+      if (at < 0) break;
+      const parent = leaves[at]!;
+      const s = parent.split!;
+      parent.split = null;
+      const goLeft = this.goLeft;
+      for (let b = 0; b < SLOTS - 1; b++) goLeft[b] = b <= s.bin ? 1 : 0;
+      goLeft[SLOTS - 1] = s.missingLeft ? 1 : 0;
+      const table = columnGoLeft(layout, s.feature, nBins[s.feature]!, goLeft, this.columnTable);
+      const nl = partition(idx, this.scratch, parent.lo, parent.hi, layout.columns, n, layout.columnOf[s.feature]!, table);
+      const nr = parent.hi - parent.lo - nl;
+      // No missing values in training: none moved, and NaN at prediction follows the larger child.
+      const missingLeft = hasMissing[s.feature] === 1 ? s.missingLeft : nl > nr;
+      const p = parent.node;
+      tree.feature[p] = s.feature;
+      tree.bin[p] = s.bin;
+      tree.threshold[p] = s.bin < nBins[s.feature]! - 1 ? edges[s.feature]![s.bin]! : ALL_VALUES_LEFT;
+      tree.missingLeft[p] = missingLeft ? 1 : 0;
+      importance[s.feature] = importance[s.feature]! + s.gain * gainScale;
+      const depth = parent.depth + 1;
+      const L: Leaf = { node: addNode(), lo: parent.lo, hi: parent.lo + nl, depth, packed: s.leftPacked, hist: null, split: null };
+      const R: Leaf = { node: addNode(), lo: parent.lo + nl, hi: parent.hi, depth, packed: parent.packed - s.leftPacked, hist: null, split: null };
+      tree.left[p] = L.node;
+      tree.right[p] = R.node;
+      leaves[at] = L;
+      leaves.push(R);
+      const full = maxLeafNodes !== null && leaves.length >= maxLeafNodes;
+      const splitL = !full && canSplit(nl, depth);
+      const splitR = !full && canSplit(nr, depth);
+      if (!splitL && !splitR) {
+        this.give(parent);
+        if (full) for (const leaf of leaves) leaf.split = null;
+        if (full) break;
+        continue;
+      }
+      const [small, large] = nl <= nr ? [L, R] : [R, L];
+      small.hist = this.take();
+      buildHistogram(small.hist, layout, packed, n, this.hs, idx, small.lo, small.hi);
+      subtractHistogram(parent.hist!, small.hist, nBins);
+      large.hist = parent.hist;
+      parent.hist = null;
+      for (const [child, ok] of [[L, splitL], [R, splitR]] as const) {
+        if (ok) trySplit(child);
+        else this.give(child);
+      }
+    }
+    for (const leaf of leaves) this.give(leaf);
+
+    // Leaf values from the exact g and h, summed in row order (sequential reads).
+    const leafOf = this.leafOf;
+    leaves.forEach((leaf, li) => {
+      for (let k = leaf.lo; k < leaf.hi; k++) leafOf[idx[k]!] = li;
+    });
+    const L = leaves.length;
+    const G = new Float64Array(L);
+    const H = new Float64Array(L);
+    for (let r = 0; r < n; r++) {
+      const li = leafOf[r]!;
+      G[li] = G[li]! + g[r]!;
+      H[li] = H[li]! + h[r]!;
+    }
+    const lr = this.opt.learningRate;
+    const values = new Float64Array(L);
+    leaves.forEach((leaf, li) => {
+      const v = H[li]! + lambda > 0 ? (-lr * G[li]!) / (H[li]! + lambda) : 0;
+      tree.value[leaf.node] = v;
+      values[li] = v;
+    });
+    return { tree, leafOf, values };
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The model phases of `train`, all worker kernels:
+ *  - cv: one task per (candidate × split): fit on the split's training rows, score its test rows,
+ *    report the fold's metrics and write the out-of-fold scores (`cv/c<k>-s<s>.bin`: Float64
+ *    [labels…, scores…]) for the pooled ROC curve and confusion matrix;
+ *  - final: one task per model entry: its best candidate fitted on every usable row, written as
+ *    `models/<name>.json`;
+ *  - score: one task per shard: the stage's output rows (key, label, fold, each final model's
+ *    score) — every usable input row comes out here once.
+ */
+import { performance } from 'node:perf_hooks';
+import { ColumnBuilder, readColumn, tableFromBuilders } from '../../arrow/columns.js';
+import { decodeTable, encodeTable } from '../../arrow/ipc.js';
+import type { FieldDef } from '../../dataset.js';
+import { frameFromTable, parsePipeline, toMatrix } from '../../ml/features/index.js';
+import type { FittedPipeline } from '../../ml/features/index.js';
+import type { Label } from '../../ml/linear/types.js';
+import { getEstimator } from '../../ml/models/registry.js';
+import type { LearningTask, ModelState } from '../../ml/models/types.js';
+import { partName } from '../rowwise.js';
+import type { KernelInput, KernelResult } from '../types.js';
+import { EXCLUDED, repeatSlice } from './masks.js';
+import type { Split } from './masks.js';
+import { assembleSplit } from './matrix.js';
+import { foldMetrics, predictedClasses } from './scores.js';
+import type { TrainPlan } from './spec.js';
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+export interface ModelTaskParams {
+  plan: TrainPlan;
+  task: LearningTask;
+  classes: Label[] | null;
+  /** Number of shards: inputs are [pipeline, ...shards, ...masks, ...models]. */
+  shards: number;
+}
+
+export interface CvParams extends ModelTaskParams {
+  candidate: number;
+  model: string;
+  params: Record<string, unknown>;
+  split: Split;
+  splitIndex: number;
+}
+
+export interface FinalParams extends ModelTaskParams {
+  model: string;
+  params: Record<string, unknown>;
+}
+
+export function oofName(candidate: number, split: number): string {
+  return `cv/c${candidate}-s${split}.bin`;
+}
+
+export function modelName(model: string): string {
+  return `models/${model}.json`;
+}
+
+function layout(input: KernelInput, shards: number): { pipeline: FittedPipeline; shards: Uint8Array[]; masks: Uint8Array[]; uris: string[] } {
+  return {
+    pipeline: parsePipeline(JSON.parse(dec.decode(input.inputs[0]!))),
+    shards: input.inputs.slice(1, 1 + shards),
+    masks: input.inputs.slice(1 + shards, 1 + 2 * shards),
+    uris: input.task.inputs.slice(1, 1 + shards).map((r) => r.uri),
+  };
+}
+
+function width(task: LearningTask, classes: Label[] | null): number {
+  return task === 'multiclass' ? classes!.length : 1;
+}
+
+export async function cvKernel(input: KernelInput, p: CvParams): Promise<KernelResult> {
+  const t0 = performance.now();
+  const { pipeline, shards, masks, uris } = layout(input, p.shards);
+  const data = assembleSplit(p.plan, pipeline, p.classes, shards, masks, p.split, uris);
+  const est = getEstimator(p.plan.models.find((m) => m.name === p.model)!.kind);
+  const fit = { X: data.train, y: data.yTrain, task: p.task, seed: p.plan.seed, featureNames: pipeline.features, ...(p.classes === null ? {} : { classes: p.classes }) };
+  const model = await est.fit(fit, p.params);
+  const scores = await est.predict(model, data.test!);
+  const k = width(p.task, p.classes);
+  const metrics = data.test!.rows === 0 ? {} : foldMetrics(p.task, data.yTest!, scores, k);
+  const oof = new Float64Array(data.yTest!.length + scores.length);
+  oof.set(data.yTest!, 0);
+  oof.set(scores, data.yTest!.length);
+  return {
+    objects: [{ name: oofName(p.candidate, p.splitIndex), bytes: new Uint8Array(oof.buffer), rows: 0 }],
+    stats: {
+      rowsIn: 0, rowsOut: 0, quarantined: 0, trainPhase: 'cv',
+      candidate: p.candidate, split: p.splitIndex, repeat: p.split.repeat, fold: p.split.fold,
+      trainRows: data.train.rows, testRows: data.test!.rows, metrics, seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
+
+export async function finalKernel(input: KernelInput, p: FinalParams): Promise<KernelResult> {
+  const t0 = performance.now();
+  const { pipeline, shards, masks, uris } = layout(input, p.shards);
+  const data = assembleSplit(p.plan, pipeline, p.classes, shards, masks, null, uris);
+  const est = getEstimator(p.plan.models.find((m) => m.name === p.model)!.kind);
+  const model = await est.fit({ X: data.train, y: data.yTrain, task: p.task, seed: p.plan.seed, featureNames: pipeline.features, ...(p.classes === null ? {} : { classes: p.classes }) }, p.params);
+  const importances = est.importances?.(model) ?? null;
+  return {
+    objects: [{ name: modelName(p.model), bytes: enc.encode(JSON.stringify(model)), rows: 0 }],
+    stats: { rowsIn: 0, rowsOut: 0, quarantined: 0, trainPhase: 'final', model: p.model, rows: data.train.rows, importances, seconds: (performance.now() - t0) / 1000 },
+  };
+}
+
+/** Output columns of the predictions dataset. */
+export function scoreFields(plan: TrainPlan, task: LearningTask): FieldDef[] {
+  const out: FieldDef[] = [];
+  if (plan.key !== null) out.push({ ...plan.key });
+  out.push({ ...plan.label, nullable: false }, { name: 'fold', type: 'int', nullable: true });
+  for (const m of plan.models) {
+    out.push(task === 'multiclass' ? { name: `${m.name}_pred`, type: plan.label.type, nullable: false } : { name: `${m.name}_score`, type: 'float', nullable: false });
+  }
+  return out;
+}
+
+export interface ScoreParams {
+  plan: TrainPlan;
+  task: LearningTask;
+  classes: Label[] | null;
+  /** Inputs: [shard, mask, pipeline, ...model files in plan.models order]. */
+}
+
+/** One shard's predictions: key, label, test fold of repeat 0 (null when never tested), scores. */
+export async function scoreKernel(input: KernelInput, p: ScoreParams): Promise<KernelResult> {
+  const table = decodeTable(input.inputs[0]!, `shard ${input.task.inputs[0]?.uri ?? ''}`);
+  const mask = repeatSlice(input.inputs[1]!, table.numRows, 0);
+  const pipeline = parsePipeline(JSON.parse(dec.decode(input.inputs[2]!)));
+  const keep: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== EXCLUDED) keep.push(i);
+  const X = toMatrix(pipeline, frameFromTable(table, pipeline.input.map((f) => f.name)));
+  const d = X.cols;
+  const kept = new Float64Array(keep.length * d);
+  keep.forEach((r, j) => kept.set(X.data.subarray(r * d, (r + 1) * d), j * d));
+  const fields = scoreFields(p.plan, p.task);
+  const builders = fields.map((f) => new ColumnBuilder(f.type, keep.length));
+  let c = 0;
+  const copy = (name: string): void => {
+    const values = readColumn(table, name);
+    const b = builders[c++]!;
+    for (const r of keep) b.append(values[r] ?? null);
+  };
+  if (p.plan.key !== null) copy(p.plan.key.name);
+  copy(p.plan.label.name);
+  const fold = builders[c++]!;
+  for (const r of keep) fold.append(mask[r]! < EXCLUDED - 1 ? mask[r]! : null);
+  const k = p.task === 'multiclass' ? p.classes!.length : 1;
+  for (const [m, entry] of p.plan.models.entries()) {
+    const model = JSON.parse(dec.decode(input.inputs[3 + m]!)) as ModelState;
+    const scores = await getEstimator(entry.kind).predict(model, { data: kept, rows: keep.length, cols: d });
+    const b = builders[c++]!;
+    if (p.task === 'multiclass') {
+      const pred = predictedClasses(p.task, scores, k);
+      for (const x of pred) b.append(p.classes![x]! as string | number);
+    } else {
+      for (const x of scores) b.append(x);
+    }
+  }
+  const out = tableFromBuilders({ fields }, builders);
+  return {
+    objects: [{ name: partName(input.task.index), bytes: encodeTable(out), rows: out.numRows }],
+    stats: { rowsIn: 0, rowsOut: out.numRows, quarantined: 0, trainPhase: 'score' },
+  };
+}
