@@ -147,10 +147,12 @@ export class BinaryLogisticProblem implements NewtonProblem {
     this.dir = new Float64Array(this.dim);
     this.scratch = hessianScratch(this.d);
     const m = options.hessianRows ?? defaultHessianRows(this.d);
-    this.sample = n > 2 * m ? stratifiedSample(n, m) : null;
+    const sample = n > 2 * m ? stratifiedSample(n, m) : null;
     let Ss = 0;
-    if (this.sample !== null) for (const i of this.sample) Ss += sw[i]!;
-    this.invSampleS = this.sample === null ? this.invS : Ss > 0 ? 1 / Ss : 0;
+    if (sample !== null) for (const i of sample) Ss += sw[i]!;
+    // A sample whose rows all weigh 0 says nothing about H: use every row then.
+    this.sample = Ss > 0 ? sample : null;
+    this.invSampleS = this.sample === null ? this.invS : 1 / Ss;
   }
 
   derivatives(grad: Float64Array, hess: Float64Array | null): void {

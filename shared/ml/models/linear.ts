@@ -81,7 +81,10 @@ export interface LinearEstimator<M extends ModelState> extends Estimator<M> {
   importances(model: M): number[];
 }
 
-/** Fitted `logistic` state; `linear.classes` are indices into `classes` (those seen in training). */
+/**
+ * Fitted `logistic` state. `linear.classes` are indices into `classes` (those seen in training);
+ * `linear.options.classWeight` keeps the label-keyed weights as they were given.
+ */
 export interface LogisticState extends ModelState {
   kind: 'logistic';
   task: 'binary' | 'multiclass';
