@@ -1,5 +1,5 @@
 /**
- * `node dist/benchmarks/gbt-vs-sklearn.js [--rows N] [--task binary|regression] [--repeat R]`:
+ * `node dist/benchmarks/gbt-vs-sklearn.js [--rows N] [--task binary|regression] [--repeat R] [--sklearn-threads T]`:
  * quiver's gradient-boosted trees (one thread) against scikit-learn 1.2's
  * `HistGradientBoosting{Classifier,Regressor}(max_iter=100, learning_rate=0.1,
  * max_leaf_nodes=31, early_stopping=False)` with its default threads, on the same generated
@@ -113,7 +113,7 @@ np.asarray(p, dtype='<f8').tofile(c['out'])
 print(json.dumps({'fit': min(fit), 'predict': min(pred)}))
 `;
 
-export async function benchGbt(args: { rows: number; task: 'binary' | 'regression'; repeat: number }): Promise<Row[]> {
+export async function benchGbt(args: { rows: number; task: 'binary' | 'regression'; repeat: number; sklearnThreads: number | null }): Promise<Row[]> {
   const testRows = 200_000;
   const all = churnLike(args.rows + testRows, 7);
   const d = all.X.cols;
@@ -134,11 +134,12 @@ export async function benchGbt(args: { rows: number; task: 'binary' | 'regressio
     writeFileSync(f('xt.bin'), Xt.data);
     writeFileSync(f('cfg.json'), JSON.stringify({ x: f('x.bin'), y: f('y.bin'), xt: f('xt.bin'), out: f('p.bin'), n: args.rows, d, task: args.task, repeat: args.repeat }));
     const before = load();
-    const py = spawnSync(PYTHON, ['-c', PYCODE, f('cfg.json')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const env = args.sklearnThreads === null ? process.env : { ...process.env, OMP_NUM_THREADS: String(args.sklearnThreads) };
+    const py = spawnSync(PYTHON, ['-c', PYCODE, f('cfg.json')], { encoding: 'utf8', maxBuffer: 64 << 20, env });
     if (py.status === 0) {
       const t = JSON.parse(py.stdout.trim().split('\n').pop()!) as { fit: number; predict: number };
       const p = new Float64Array(readFileSync(f('p.bin')).buffer.slice(0));
-      rows.push({ model: 'sklearn HistGradientBoosting (default threads)', 'fit s': t.fit, 'predict s': t.predict, score: score(p), load: `${before} → ${load()}` });
+      rows.push({ model: `sklearn HistGradientBoosting (${args.sklearnThreads === null ? 'default threads' : `OMP_NUM_THREADS=${args.sklearnThreads}`})`, 'fit s': t.fit, 'predict s': t.predict, score: score(p), load: `${before} → ${load()}` });
     } else {
       console.error(`sklearn not measured: ${py.stderr.trim().split('\n').pop() ?? 'failed'}`);
     }
@@ -178,5 +179,6 @@ if (process.argv[1]?.endsWith('gbt-vs-sklearn.js')) {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const task = flag('task', 'binary');
   if (task !== 'binary' && task !== 'regression') throw new Error(`--task ${task}: use binary or regression`);
-  await benchGbt({ rows: Number(flag('rows', '1000000')), task, repeat: Number(flag('repeat', '1')) });
+  const threads = flag('sklearn-threads', '');
+  await benchGbt({ rows: Number(flag('rows', '1000000')), task, repeat: Number(flag('repeat', '1')), sklearnThreads: threads === '' ? null : Number(threads) });
 }

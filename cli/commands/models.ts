@@ -15,7 +15,7 @@
  */
 import type { Argv } from 'yargs';
 import type { CommonArgs } from '../action.js';
-import { QuiverError } from '../../shared/errors.js';
+import { isErrorCode, QuiverError } from '../../shared/errors.js';
 import { connectRegistryIndex, localIndexPrefix } from '../../shared/registry/index-kv.js';
 import { metricMean } from '../../shared/registry/model-diff.js';
 import { ModelRegistry } from '../../shared/registry/models.js';
@@ -114,6 +114,12 @@ export function splitRef(text: string, what: string): { name: string; ref: strin
 }
 
 /** A JSON object from `--record`. */
+/** A record the model cannot score is a mistake in `--record`: a usage error (exit 2), not a failed job. */
+function asRecordError(err: unknown): never {
+  if (isErrorCode(err, 'INPUT_INVALID')) throw new QuiverError('OPTION_INVALID', `--record: ${(err as Error).message}`, { cause: err });
+  throw err;
+}
+
 export function parseRecord(text: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -262,7 +268,7 @@ export function registerModels<T extends CommonArgs>(y: Argv<T>): Argv<T> {
           const { record, p } = await withRegistry(argv, async (r) => {
             const reg = new ModelRegistry(r);
             const rec = await reg.get(name, refOf(ref));
-            return { record: rec, p: await predictRecord(rec, await reg.load(rec), raw) };
+            return { record: rec, p: await predictRecord(rec, await reg.load(rec), raw).catch(asRecordError) };
           });
           if (argv.json === true) return printJson({ model: { name: record.name, version: record.version, id: record.id }, ...p });
           const lines = [`${record.name} v${record.version} (${record.kind}, ${record.task})`, `prediction: ${p.prediction}`];

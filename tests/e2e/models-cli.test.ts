@@ -154,7 +154,7 @@ void describe('quiver models', () => {
     assert.match(bad.stderr, /^error \[OPTION_INVALID\]: alias "latest" is reserved/);
   });
 
-  test('predict runs the pipeline and the estimator: the same score as predicting in-process', { todo: 'fails on a clean clone: the raw (no-pipeline) model record reads features by name and finds none; being fixed in issue 4' }, async () => {
+  test('predict runs the pipeline and the estimator: the same score as predicting in-process', async () => {
     const { getEstimator } = await import('../../shared/ml/models/registry.js');
     const { transformRecord } = await import('../../shared/ml/features/index.js');
     const model = await fitLogistic();
@@ -176,7 +176,7 @@ void describe('quiver models', () => {
     assert.match(human.stdout, new RegExp(`prediction: (yes|no)\\nscore: ${String(want).replace('.', '\\.')}`));
     const bad = await quiver(['models', 'predict', 'raw', '--record', '{"age": 41}', ...S()]);
     assert.equal(bad.code, 2, bad.stderr);
-    assert.match(bad.stderr, /error \[INPUT_INVALID\]: .*"income" is undefined/);
+    assert.match(bad.stderr, /^error \[OPTION_INVALID\]: --record: model raw v1 has no feature pipeline, .*"income" is undefined/);
   });
 });
 

@@ -19,6 +19,10 @@ import type { DesignMatrix } from '../linear/types.js';
 export const MISSING_BIN = 255;
 /** Rows sampled to place the thresholds (scikit-learn's `subsample=2e5`). */
 export const BIN_SUBSAMPLE = 200_000;
+/** Distinct values counted without sorting a column. */
+const FEW = 16;
+/** Rows binned per block. */
+const BLOCK = 1024;
 
 /** `k` distinct indices of 0..n−1 (seeded partial Fisher–Yates), ascending. */
 function sampleRows(n: number, k: number, seed: number): Uint32Array {
@@ -70,14 +74,34 @@ export function fitBinEdges(X: DesignMatrix, rows: Uint32Array | null, maxBins: 
     pick = rows;
   }
   const m = pick === null ? n : pick.length;
-  const col = new Float64Array(m);
+  // One pass over the sampled rows (row-major, so each row is read once), into columns.
+  const sample = new Float64Array(m * d);
+  for (let i = 0; i < m; i++) {
+    const src = (pick === null ? i : pick[i]!) * d;
+    for (let j = 0; j < d; j++) sample[j * m + i] = data[src + j]!;
+  }
   const edges: number[][] = [];
+  const few = new Float64Array(FEW);
   for (let j = 0; j < d; j++) {
-    let c = 0;
-    for (let i = 0; i < m; i++) {
-      const x = data[(pick === null ? i : pick[i]!) * d + j]!;
-      if (x === x) col[c++] = x;
+    const col = sample.subarray(j * m, (j + 1) * m);
+    // Flags, one-hot columns, small counts: up to FEW distinct values need no sort of every row.
+    let k = 0;
+    for (let i = 0; i < m && k <= FEW; i++) {
+      const x = col[i]!;
+      if (x !== x) continue;
+      let at = 0;
+      while (at < k && few[at] !== x) at++;
+      if (at === k) {
+        if (k === FEW) k++;
+        else few[k++] = x;
+      }
     }
+    if (k <= FEW && k <= maxBins) {
+      edges.push(thresholdsOf(few.slice(0, k).sort(), maxBins));
+      continue;
+    }
+    let c = 0;
+    for (let i = 0; i < m; i++) if (col[i] === col[i]) col[c++] = col[i]!;
     edges.push(thresholdsOf(col.subarray(0, c).sort(), maxBins));
   }
   return edges;
@@ -148,28 +172,36 @@ export function binRows(X: DesignMatrix, rows: Uint32Array | null, edges: number
   const { thr, off, count, lo, scale, startOff, cells, start } = lk;
   const bins = new Uint8Array(n * d);
   const hasMissing = new Uint8Array(d);
-  for (let i = 0; i < n; i++) {
-    const src = (rows === null ? i : rows[i]!) * d;
+  const src = new Int32Array(BLOCK);
+  // Blocks of rows (cache-resident), each scanned feature by feature with that feature's tables.
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const i1 = Math.min(n, i0 + BLOCK);
+    for (let i = i0; i < i1; i++) src[i - i0] = (rows === null ? i : rows[i]!) * d;
     for (let j = 0; j < d; j++) {
-      const x = data[src + j]!;
-      let b: number;
-      if (x !== x) {
-        b = MISSING_BIN;
-        hasMissing[j] = 1;
-      } else {
-        const T = count[j]!;
-        const o = off[j]!;
-        if (T === 0 || x <= thr[o]!) {
+      const T = count[j]!;
+      const o = off[j]!;
+      const first = T > 0 ? thr[o]! : Infinity;
+      const last = T > 0 ? thr[o + T - 1]! : Infinity;
+      const G = cells[j]!;
+      const x0 = lo[j]!;
+      const sc = scale[j]!;
+      const so0 = startOff[j]!;
+      const dst = j * n;
+      for (let i = i0; i < i1; i++) {
+        const x = data[src[i - i0]! + j]!;
+        let b: number;
+        if (x <= first) {
           b = 0;
-        } else if (x > thr[o + T - 1]!) {
+        } else if (x > last) {
           b = T;
+        } else if (x !== x) {
+          b = MISSING_BIN;
+          hasMissing[j] = 1;
         } else {
-          const G = cells[j]!;
-          let c = Math.floor((x - lo[j]!) * scale[j]!);
+          let c = Math.floor((x - x0) * sc);
           c = c < 0 ? 0 : c >= G ? G - 1 : c;
-          const so = startOff[j]! + c;
-          b = start[so]!;
-          let e = start[so + 1]!;
+          b = start[so0 + c]!;
+          let e = start[so0 + c + 1]!;
           while (e - b > 8) {
             const mid = (b + e) >>> 1;
             if (x > thr[o + mid]!) b = mid + 1;
@@ -177,8 +209,8 @@ export function binRows(X: DesignMatrix, rows: Uint32Array | null, edges: number
           }
           while (b < e && x > thr[o + b]!) b++;
         }
+        bins[dst + i] = b;
       }
-      bins[j * n + i] = b;
     }
   }
   return { bins, hasMissing };

@@ -13,9 +13,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../log.js';
+import type { DesignMatrix } from '../linear/types.js';
 import type { FitInput, LearningTask } from '../models/types.js';
 import { binRows, fitBinEdges } from './binning.js';
 import { bundleColumns } from './bundling.js';
+import type { ColumnLayout } from './bundling.js';
 import { TreeGrower } from './grower.js';
 import type { TreeArrays } from './grower.js';
 import { checkFitInput, holdOut } from './input.js';
@@ -28,6 +30,12 @@ import type { GbtModel, GbtTree } from './types.js';
 
 function gather(v: Float64Array, rows: Uint32Array | null): Float64Array {
   return rows === null ? v : Float64Array.from(rows, (r) => v[r]!);
+}
+
+/** The training rows binned and bundled; the per-feature bins are dropped once bundled. */
+function binnedColumns(X: DesignMatrix, rows: Uint32Array | null, edges: number[][], nBins: Int32Array): { layout: ColumnLayout; hasMissing: Uint8Array } {
+  const { bins, hasMissing } = binRows(X, rows, edges);
+  return { layout: bundleColumns(bins, rows === null ? X.rows : rows.length, nBins, hasMissing), hasMissing };
 }
 
 /** scikit-learn's `_should_stop` on losses (lower is better). */
@@ -79,9 +87,8 @@ export function fitGbt(input: FitInput, paramsInput: Record<string, unknown> | G
   const n = y.length;
 
   const edges = fitBinEdges(X, trainRows, params.maxBins, seed);
-  const { bins, hasMissing } = binRows(X, trainRows, edges);
   const nBins = Int32Array.from(edges, (e) => e.length + 1);
-  const layout = bundleColumns(bins, n, nBins, hasMissing);
+  const { layout, hasMissing } = binnedColumns(X, trainRows, edges, nBins);
   const val = split === null ? null : { rows: split.validation, y: gather(input.y, split.validation), w: gather(wAll, split.validation) };
   const tBinned = performance.now();
 

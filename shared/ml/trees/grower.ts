@@ -12,8 +12,8 @@
  */
 import { columnGoLeft } from './bundling.js';
 import type { ColumnLayout } from './bundling.js';
-import { buildHistogram, histogramScratch, partition, SLOTS, subtractHistogram } from './histogram.js';
-import type { HistogramScratch } from './histogram.js';
+import { buildHistogram, histogramScratch, partition, rowId, SLOTS, subtractHistogram, tableBlock } from './histogram.js';
+import type { Block, HistogramScratch } from './histogram.js';
 import { findBestSplit, newSplit } from './split.js';
 import type { Split, SplitContext } from './split.js';
 
@@ -63,8 +63,10 @@ export interface GrowerOptions {
 
 interface Leaf {
   node: number;
+  /** Its rows: positions loc[lo..hi) in block `ref`. */
   lo: number;
   hi: number;
+  ref: Block;
   depth: number;
   packed: number;
   hist: Float64Array | null;
@@ -73,20 +75,52 @@ interface Leaf {
 
 /** sklearn's `min_hessian_to_split`. */
 const MIN_HESSIAN = 1e-3;
+/** A node gets a compact copy of its rows when it holds at most this share of its block's. */
+const COPY_BELOW = 1 / 4;
+
+/**
+ * Blocks of node rows, allocated per tree from one buffer (rows × (G words + 1 value)); when it
+ * is full, nodes read their ancestors' blocks.
+ */
+class Arena {
+  private readonly words: Uint32Array;
+  private readonly bytes: Uint8Array;
+  private readonly vals: Float64Array;
+  private readonly ids: Uint32Array;
+  private top = 0;
+
+  constructor(private readonly G: number, private readonly capacity: number) {
+    this.words = new Uint32Array(G * capacity);
+    this.bytes = new Uint8Array(this.words.buffer);
+    this.vals = new Float64Array(capacity);
+    this.ids = new Uint32Array(capacity);
+  }
+
+  reset(): void {
+    this.top = 0;
+  }
+
+  take(m: number): Block | null {
+    if (this.top + m > this.capacity) return null;
+    const b: Block = { words: this.words, bytes: this.bytes, base: this.G * this.top, m, vals: this.vals, ids: this.ids, vbase: this.top };
+    this.top += m;
+    return b;
+  }
+}
 
 export class TreeGrower {
-  private readonly idx: Uint32Array;
-  private readonly scratch: Uint32Array;
+  private readonly loc: Uint32Array;
   private readonly leafOf: Int32Array;
+  private readonly arena: Arena;
   private readonly pool: Float64Array[] = [];
   private readonly goLeft = new Uint8Array(SLOTS);
   private readonly columnTable = new Uint8Array(SLOTS);
   private readonly hs: HistogramScratch;
 
   constructor(private readonly data: GrowerData, private readonly opt: GrowerOptions) {
-    this.idx = new Uint32Array(data.n);
-    this.scratch = new Uint32Array(data.n);
+    this.loc = new Uint32Array(data.n);
     this.leafOf = new Int32Array(data.n);
+    this.arena = new Arena(data.layout.G, data.n);
     this.hs = histogramScratch(data.n);
   }
 
@@ -107,8 +141,10 @@ export class TreeGrower {
   grow(packed: Float64Array, g: Float64Array, h: Float64Array, sg: number, sh: number, importance: Float64Array): GrownTree {
     const { layout, n, d, nBins, hasMissing, edges } = this.data;
     const { maxLeafNodes, maxDepth, minSamplesLeaf, l2Regularization: lambda, S } = this.opt;
-    const idx = this.idx;
-    for (let i = 0; i < n; i++) idx[i] = i;
+    const { loc, arena } = this;
+    for (let i = 0; i < n; i++) loc[i] = i;
+    arena.reset();
+    const table = tableBlock(layout, packed, n);
     const ctx: SplitContext = {
       d, nBins, hasMissing, S, invS: 1 / S, lambdaQ: lambda / sh, minHessQ: MIN_HESSIAN / sh, minLeaf: minSamplesLeaf,
     };
@@ -131,10 +167,10 @@ export class TreeGrower {
     };
 
     const rootHist = this.take();
-    buildHistogram(rootHist, layout, packed, n, this.hs, null, 0, n);
+    buildHistogram(rootHist, layout, table, null, 0, n, this.hs, null);
     let rootP = 0;
     for (let b = 0; b < SLOTS; b++) rootP += rootHist[b]!;
-    const root: Leaf = { node: addNode(), lo: 0, hi: n, depth: 0, packed: rootP, hist: rootHist, split: null };
+    const root: Leaf = { node: addNode(), lo: 0, hi: n, ref: table, depth: 0, packed: rootP, hist: rootHist, split: null };
     const leaves: Leaf[] = [root];
     if (canSplit(n, 0) && (maxLeafNodes === null || maxLeafNodes > 1)) trySplit(root);
     else this.give(root);
@@ -153,8 +189,8 @@ export class TreeGrower {
       const goLeft = this.goLeft;
       for (let b = 0; b < SLOTS - 1; b++) goLeft[b] = b <= s.bin ? 1 : 0;
       goLeft[SLOTS - 1] = s.missingLeft ? 1 : 0;
-      const table = columnGoLeft(layout, s.feature, nBins[s.feature]!, goLeft, this.columnTable);
-      const nl = partition(idx, this.scratch, parent.lo, parent.hi, layout.columns, n, layout.columnOf[s.feature]!, table);
+      const byColumn = columnGoLeft(layout, s.feature, nBins[s.feature]!, goLeft, this.columnTable);
+      const nl = partition(loc, this.hs, parent.lo, parent.hi, parent.ref, layout.columnOf[s.feature]!, byColumn);
       const nr = parent.hi - parent.lo - nl;
       // No missing values in training: none moved, and NaN at prediction follows the larger child.
       const missingLeft = hasMissing[s.feature] === 1 ? s.missingLeft : nl > nr;
@@ -165,8 +201,9 @@ export class TreeGrower {
       tree.missingLeft[p] = missingLeft ? 1 : 0;
       importance[s.feature] = importance[s.feature]! + s.gain * gainScale;
       const depth = parent.depth + 1;
-      const L: Leaf = { node: addNode(), lo: parent.lo, hi: parent.lo + nl, depth, packed: s.leftPacked, hist: null, split: null };
-      const R: Leaf = { node: addNode(), lo: parent.lo + nl, hi: parent.hi, depth, packed: parent.packed - s.leftPacked, hist: null, split: null };
+      const ref = parent.ref;
+      const L: Leaf = { node: addNode(), lo: parent.lo, hi: parent.lo + nl, ref, depth, packed: s.leftPacked, hist: null, split: null };
+      const R: Leaf = { node: addNode(), lo: parent.lo + nl, hi: parent.hi, ref, depth, packed: parent.packed - s.leftPacked, hist: null, split: null };
       tree.left[p] = L.node;
       tree.right[p] = R.node;
       leaves[at] = L;
@@ -182,7 +219,11 @@ export class TreeGrower {
       }
       const [small, large] = nl <= nr ? [L, R] : [R, L];
       small.hist = this.take();
-      buildHistogram(small.hist, layout, packed, n, this.hs, idx, small.lo, small.hi);
+      const m = small.hi - small.lo;
+      // A sparse node that may split again gets its rows copied: its descendants then read densely.
+      const copy = (small === L ? splitL : splitR) && m <= COPY_BELOW * ref.m ? arena.take(m) : null;
+      buildHistogram(small.hist, layout, ref, loc, small.lo, small.hi, this.hs, copy);
+      if (copy !== null) small.ref = copy;
       subtractHistogram(parent.hist!, small.hist, nBins);
       large.hist = parent.hist;
       parent.hist = null;
@@ -196,7 +237,7 @@ export class TreeGrower {
     // Leaf values from the exact g and h, summed in row order (sequential reads).
     const leafOf = this.leafOf;
     leaves.forEach((leaf, li) => {
-      for (let k = leaf.lo; k < leaf.hi; k++) leafOf[idx[k]!] = li;
+      for (let k = leaf.lo; k < leaf.hi; k++) leafOf[rowId(leaf.ref, loc[k]!)] = li;
     });
     const L = leaves.length;
     const G = new Float64Array(L);
