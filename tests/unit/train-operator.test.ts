@@ -13,6 +13,7 @@ import { frameFromTable, fitPipelineLocal, resolvePipeline } from '../../shared/
 import type { FittedPipeline } from '../../shared/ml/features/index.js';
 import type { TrainingReport } from '../../shared/ml/report/types.js';
 import { trainOperator } from '../../shared/operators/train.js';
+import { rocAucScore } from '../../shared/ml/metrics/index.js';
 import { mulberry32 } from '../../shared/prng.js';
 import { readRows, runStage, tableOf, writeShards } from '../helpers/stage-runner.js';
 import type { Row } from '../helpers/stage-runner.js';
@@ -81,6 +82,15 @@ test('grid search: one cv task per (candidate × fold); best candidate gets the 
   for (const c of rep.candidates) assert.ok(best.summary.roc_auc!.mean >= c.summary.roc_auc!.mean);
   assert.ok(best.roc !== undefined && best.roc.fpr[0] === 0 && best.roc.tpr.at(-1) === 1);
   assert.equal(best.confusion!.matrix.flat().reduce((a, b) => a + b, 0), 900);
+  // The legend's AUC is the pooled curve's: sklearn's roc_auc_score over every out-of-fold score.
+  const oof = await Promise.all([0, 1, 2, 3].map(async (s) => {
+    const b = await readFile(join(run.ctx.stagePrefix, 'cv', `c${rep.candidates.indexOf(best)}-s${s}.bin`));
+    const v = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    return { y: v.subarray(0, v.length / 2), p: v.subarray(v.length / 2) };
+  }));
+  const pooled = rocAucScore(oof.flatMap((o) => Array.from(o.y)), oof.flatMap((o) => Array.from(o.p)));
+  assert.ok(Math.abs(best.roc.auc - pooled) < 1e-12, `pooled ${best.roc.auc} vs ${pooled}`);
+  assert.equal(best.roc.foldMean, best.summary.roc_auc!.mean);
   const out = await readRows(run.output);
   assert.equal(out.length, 900);
   assert.deepEqual(out.map((r) => r.id), data.map((r) => r.id));

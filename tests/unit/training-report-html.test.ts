@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { accuracy, averagePrecisionScore, confusionMatrix, f1Score, logLoss, precisionScore, recallScore, rocAucScore, rocCurve, summarize } from '../../shared/ml/metrics/index.js';
+import { accuracy, auc, averagePrecisionScore, confusionMatrix, f1Score, logLoss, precisionScore, recallScore, rocAucScore, rocCurve, summarize } from '../../shared/ml/metrics/index.js';
 import type { Summary } from '../../shared/ml/metrics/index.js';
 import { renderTrainingReport, thinCurve } from '../../shared/ml/report/index.js';
 import type { CandidateReport, FoldScore, TrainingReport } from '../../shared/ml/report/index.js';
@@ -91,7 +91,7 @@ function binaryReport(): TrainingReport {
     const c: CandidateReport = { id: `${s.model}#${idx}`, model: s.model, kind: s.kind, params: s.params, folds, summary, rank: 0 };
     const roc = rocCurve(pooled.y, pooled.p);
     const thin = thinCurve(roc.fpr, roc.tpr);
-    c.roc = { fpr: thin.fpr, tpr: thin.tpr, auc: summary.roc_auc!.mean };
+    c.roc = { fpr: thin.fpr, tpr: thin.tpr, auc: auc(roc.fpr, roc.tpr), foldMean: summary.roc_auc!.mean };
     const cm = confusionMatrix(pooled.y, pooled.p.map((v) => (v >= 0.5 ? 1 : 0)), { labels: [0, 1] });
     c.confusion = { labels: ['no', 'yes'], matrix: cm.matrix, threshold: 0.5 };
     return c;
@@ -212,7 +212,7 @@ test('each ROC path is drawn through its curve\'s points; the legend gives each 
     pts.forEach(([x, y], i) => {
       assert.ok(Math.abs(x - c.roc!.fpr[i]!) < 1e-4 && Math.abs(y - c.roc!.tpr[i]!) < 1e-4, `${c.id} point ${i}: (${x}, ${y})`);
     });
-    assert.ok(html.includes(`<code>${c.id}</code><br><span class="auc">AUC ${c.roc!.auc.toFixed(4)}</span>`), `${c.id} AUC`);
+    assert.ok(html.includes(`<code>${c.id}</code><br><span class="auc">pooled AUC ${c.roc!.auc.toFixed(4)}</span><br><span class="auc">fold mean ${c.roc!.foldMean!.toFixed(4)}</span>`), `${c.id} AUC`);
   }
 });
 
@@ -239,5 +239,5 @@ test('a report read back from JSON (NaN as null) still renders', () => {
   best.roc!.auc = Number.NaN;
   const back = JSON.parse(JSON.stringify(r)) as TrainingReport;
   const html = renderTrainingReport(back);
-  assert.ok(html.includes(`<code>${best.id}</code><br><span class="auc">AUC –</span>`));
+  assert.ok(html.includes(`<code>${best.id}</code><br><span class="auc">pooled AUC –</span>`));
 });

@@ -103,18 +103,19 @@ function setup(r: TrainingReport): string {
 function rocSection(r: TrainingReport): string {
   const entries = [...new Set(r.candidates.map((c) => c.model))];
   const drawn = new Set<string>();
-  const lines: (RocLine & { model: string; auc: number | undefined })[] = [];
+  const lines: (RocLine & { model: string; auc: number | undefined; foldMean: number | undefined })[] = [];
   for (const c of orderedCandidates(r)) {
     if (c.rank !== 1 || c.roc === undefined || drawn.has(c.model)) continue;
     drawn.add(c.model);
     const color = PALETTE[entries.indexOf(c.model) % PALETTE.length]!;
     const auc = finite(c.roc.auc);
-    lines.push({ id: c.id, model: c.model, label: `${c.model} (${c.id}) AUC ${fmtMetric(auc)}`, color, fpr: c.roc.fpr, tpr: c.roc.tpr, auc });
+    const foldMean = c.roc.foldMean === undefined ? undefined : finite(c.roc.foldMean);
+    lines.push({ id: c.id, model: c.model, label: `${c.model} (${c.id}) pooled AUC ${fmtMetric(auc)}`, color, fpr: c.roc.fpr, tpr: c.roc.tpr, auc, foldMean });
   }
   if (lines.length === 0) return '<h2 id="roc">ROC curves</h2><p class="muted">No ROC curves in this report.</p>';
-  const intro = '<p class="muted">Pooled out-of-fold predictions of the best candidate of each model entry. The dashed diagonal is a classifier that guesses.</p>';
+  const intro = '<p class="muted">Pooled out-of-fold predictions of the best candidate of each model entry: the legend gives the pooled curve\'s area and the mean of the per-fold AUCs. The dashed diagonal is a classifier that guesses.</p>';
   const legend = lines
-    .map((l) => `<li><span class="swatch" style="background:${esc(l.color)}"></span><b>${esc(l.model)}</b> <code>${esc(l.id)}</code><br><span class="auc">AUC ${esc(fmtMetric(l.auc))}</span></li>`)
+    .map((l) => `<li><span class="swatch" style="background:${esc(l.color)}"></span><b>${esc(l.model)}</b> <code>${esc(l.id)}</code><br><span class="auc">pooled AUC ${esc(fmtMetric(l.auc))}</span>${l.foldMean === undefined ? '' : `<br><span class="auc">fold mean ${esc(fmtMetric(l.foldMean))}</span>`}</li>`)
     .join('');
   const chance = '<li><span class="swatch chance"></span>chance<br><span class="auc">AUC 0.5000</span></li>';
   return `<h2 id="roc">ROC curves</h2>${intro}<div class="roc-wrap">${rocSvg(lines)}<ul class="legend">${legend}${chance}</ul></div>`;

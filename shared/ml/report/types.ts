@@ -28,8 +28,11 @@ export interface CandidateReport {
   summary: Record<string, Summary>;
   /** 1 = best of its model entry by the selection metric. */
   rank: number;
-  /** Pooled out-of-fold ROC curve (binary only), thinned to at most ~200 points. */
-  roc?: { fpr: number[]; tpr: number[]; auc: number };
+  /**
+   * Pooled out-of-fold ROC curve (binary only), thinned to at most ~200 points; `auc` is the
+   * pooled curve's area (from the full curve), `foldMean` the mean of the per-fold ROC AUCs.
+   */
+  roc?: { fpr: number[]; tpr: number[]; auc: number; foldMean?: number };
   /** Pooled out-of-fold confusion matrix at the chosen threshold (classification only). */
   confusion?: { labels: string[]; matrix: number[][]; threshold?: number };
 }

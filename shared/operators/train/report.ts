@@ -4,7 +4,7 @@
  * gives both the same rank and `best_index_` the first), and assembles the TrainingReport,
  * with pooled out-of-fold ROC curves and confusion matrices read from the cv phase's files.
  */
-import { confusionMatrix, rocCurve, summarize } from '../../ml/metrics/index.js';
+import { auc, confusionMatrix, rocCurve, summarize } from '../../ml/metrics/index.js';
 import type { Summary } from '../../ml/metrics/index.js';
 import type { Label } from '../../ml/linear/types.js';
 import type { LearningTask } from '../../ml/models/types.js';
@@ -134,7 +134,7 @@ export async function buildTrainingReport(store: ObjectStore, r: ReportInput): P
       if (r.task === 'binary' && y.length > 0 && y.some((v) => v === 1) && y.some((v) => v === 0)) {
         const roc = rocCurve(y, scores);
         const thin = thinCurve(Array.from(roc.fpr), Array.from(roc.tpr));
-        c.roc = { fpr: thin.fpr, tpr: thin.tpr, auc: summary.roc_auc?.mean ?? Number.NaN };
+        c.roc = { fpr: thin.fpr, tpr: thin.tpr, auc: auc(roc.fpr, roc.tpr), foldMean: summary.roc_auc?.mean ?? Number.NaN };
       }
       const pred = predictedClasses(r.task, scores, w);
       const cm = confusionMatrix(y, pred, { labels: Array.from({ length: w === 1 ? 2 : w }, (_, i) => i) });
