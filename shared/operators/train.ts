@@ -6,8 +6,11 @@
  *   1  folds   one task: sklearn-exact fold ids over all rows → one mask file per shard
  *   2… fit     a task per shard and pipeline pass: partial statistics per CV split (its
  *              training rows only) and over all rows; the coordinator merges them exactly
- *   cv         a task per (candidate × split): fit, score the held-out rows, fold metrics
- *   final      a task per model entry: its best candidate fitted on all rows
+ *   cv         a task per (candidate × split): fit, score the held-out rows, fold metrics;
+ *              plus the final fit of every model entry with one candidate (it needs no CV
+ *              result), so no thread idles at a barrier; the costliest tasks go first
+ *   final      a task per model entry with several candidates: its best one fitted on all
+ *              rows (the phase is skipped when every entry had one candidate)
  *   score      a task per shard: the output (key, label, fold, each final model's score)
  *
  * When the stage ends the coordinator writes `report.json` + `report.html` under the stage
@@ -36,6 +39,7 @@ import type { CvParams, FinalParams, ScoreParams } from './train/models.js';
 import { bestCandidates, buildTrainingReport, candidatesOf } from './train/report.js';
 import { resolveClasses, resolveTrain, TRAIN_PROPERTIES } from './train/spec.js';
 import type { TrainPlan } from './train/spec.js';
+import type { TaskOutput } from '../task.js';
 import type { KernelInput, KernelResult, Operator, PhaseOutcome, PhasePlan, PlanContext } from './types.js';
 
 const log = logger('op.train');
@@ -58,15 +62,21 @@ interface Replay {
   splits: Split[] | null;
   splitTrainRows: number[];
   byMode: Partial<Record<Mode, PhaseOutcome>>;
+  /** Tasks of the cv phase that fitted a (candidate × split), and every final fit so far. */
+  cvTasks: TaskOutput[];
+  finalTasks: TaskOutput[];
   fitDone: number;
 }
 
 function replay(ctx: PlanContext, done: readonly PhaseOutcome[]): Replay {
   const { plan, pipeline } = resolveTrain(ctx);
-  const r: Replay = { plan, passes: pipeline.passes.length, rows: [], usable: 0, classes: null, task: null, splits: null, splitTrainRows: [], byMode: {}, fitDone: 0 };
+  const r: Replay = { plan, passes: pipeline.passes.length, rows: [], usable: 0, classes: null, task: null, splits: null, splitTrainRows: [], byMode: {}, cvTasks: [], finalTasks: [], fitDone: 0 };
   for (const ph of [...done].sort((a, b) => a.phase - b.phase)) {
-    const mode = modeOf(r, ph.phase);
+    const mode = modeOf(r, ph);
     r.byMode[mode] = ph;
+    if (mode === 'cv' || mode === 'final') {
+      for (const t of ph.tasks) (t.stats.trainPhase === 'cv' ? r.cvTasks : r.finalTasks).push(t);
+    }
     if (mode === 'labels') {
       r.rows = ph.tasks.map((t) => t.stats.rows as number);
       r.usable = ph.tasks.reduce((n, t) => n + (t.stats.usable as number), 0);
@@ -86,11 +96,29 @@ function replay(ctx: PlanContext, done: readonly PhaseOutcome[]): Replay {
   return r;
 }
 
-function modeOf(r: Pick<Replay, 'passes'>, phase: number): Mode {
-  if (phase === 0) return 'labels';
-  if (phase === 1) return 'folds';
-  if (phase < 2 + r.passes) return 'fit';
-  return (['cv', 'final', 'score'] as const)[phase - 2 - r.passes] ?? 'score';
+/** The model phases are told apart by what their tasks did: the final phase may be skipped. */
+function modeOf(r: Pick<Replay, 'passes'>, ph: PhaseOutcome): Mode {
+  if (ph.phase === 0) return 'labels';
+  if (ph.phase === 1) return 'folds';
+  if (ph.phase < 2 + r.passes) return 'fit';
+  const kinds = new Set(ph.tasks.map((t) => t.stats.trainPhase));
+  if (kinds.has('cv')) return 'cv';
+  return kinds.has('score') ? 'score' : 'final';
+}
+
+/** Relative cost of fitting one row with a model kind, to start the longest tasks first. */
+const KIND_COST: Record<string, number> = { mlp: 8, gbt: 4 };
+
+function kindCost(kind: string): number {
+  return KIND_COST[kind] ?? 1;
+}
+
+/** Longest processing time first: with tasks of very different lengths, the phase ends sooner. */
+function longestFirst<T extends { cost: number }>(tasks: T[]): Omit<T, 'cost'>[] {
+  return tasks
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => b.t.cost - a.t.cost || a.i - b.i)
+    .map(({ t: { cost: _, ...rest } }) => rest);
 }
 
 function perSplit(r: Replay): boolean {
@@ -136,30 +164,41 @@ function splitPipeline(ctx: PlanContext, r: Replay, s: number): string {
   return perSplit(r) ? pipelineUri(ctx.stagePrefix, s) : pipelineUri(ctx.stagePrefix, 'full');
 }
 
+type PlannedTask = PhasePlan['tasks'][number] & { cost: number };
+
+function finalTasks(ctx: PlanContext, r: Replay, entries: { name: string; kind: string; params: Record<string, unknown> }[]): PlannedTask[] {
+  const input = singleInput(ctx);
+  const shards = input.shards.map((s) => ({ uri: s.uri }));
+  const masks = maskUris(ctx, input.shards.length).map((uri) => ({ uri }));
+  return entries.map((m) => {
+    const params: FinalParams = { plan: r.plan, task: r.task!, classes: r.classes, shards: shards.length, model: m.name, params: m.params };
+    return { inputs: [{ uri: pipelineUri(ctx.stagePrefix, 'full') }, ...shards, ...masks], params: { mode: 'final', ...params }, cost: kindCost(m.kind) * r.usable };
+  });
+}
+
 function cvPlan(ctx: PlanContext, r: Replay): PhasePlan {
   const input = singleInput(ctx);
   const shards = input.shards.map((s) => ({ uri: s.uri }));
   const masks = maskUris(ctx, input.shards.length).map((uri) => ({ uri }));
-  const tasks = candidatesOf(r.plan).flatMap((c) =>
-    r.splits!.map((split, s) => {
+  const cv = candidatesOf(r.plan).flatMap((c) =>
+    r.splits!.map((split, s): PlannedTask => {
       const params: CvParams = { plan: r.plan, task: r.task!, classes: r.classes, shards: shards.length, candidate: c.index, model: c.model, params: c.params, split, splitIndex: s };
-      return { inputs: [{ uri: splitPipeline(ctx, r, s) }, ...shards, ...masks], params: { mode: 'cv', ...params } };
+      return { inputs: [{ uri: splitPipeline(ctx, r, s) }, ...shards, ...masks], params: { mode: 'cv', ...params }, cost: kindCost(c.kind) * r.splitTrainRows[s]! };
     }),
   );
-  return { tasks };
+  const single = r.plan.models.filter((m) => m.candidates.length === 1).map((m) => ({ name: m.name, kind: m.kind, params: m.candidates[0]! }));
+  return { tasks: longestFirst([...finalTasks(ctx, r, single), ...cv]) };
 }
 
-function finalPlan(ctx: PlanContext, r: Replay): PhasePlan {
-  const input = singleInput(ctx);
-  const best = bestCandidates(r.plan, r.byMode.cv!.tasks);
-  const shards = input.shards.map((s) => ({ uri: s.uri }));
-  const masks = maskUris(ctx, input.shards.length).map((uri) => ({ uri }));
-  return {
-    tasks: r.plan.models.map((m) => {
-      const params: FinalParams = { plan: r.plan, task: r.task!, classes: r.classes, shards: shards.length, model: m.name, params: best.get(m.name)!.params };
-      return { inputs: [{ uri: pipelineUri(ctx.stagePrefix, 'full') }, ...shards, ...masks], params: { mode: 'final', ...params } };
-    }),
-  };
+/** Final fits still to run: the entries whose best candidate the cv phase had to pick. */
+function pendingFinals(r: Replay): TrainPlan['models'] {
+  const fitted = new Set(r.finalTasks.map((t) => t.stats.model as string));
+  return r.plan.models.filter((m) => !fitted.has(m.name));
+}
+
+function finalPlan(ctx: PlanContext, r: Replay, entries: TrainPlan['models']): PhasePlan {
+  const best = bestCandidates(r.plan, r.cvTasks);
+  return { tasks: longestFirst(finalTasks(ctx, r, entries.map((m) => ({ name: m.name, kind: m.kind, params: best.get(m.name)!.params })))) };
 }
 
 function scorePlan(ctx: PlanContext, r: Replay): PhasePlan {
@@ -172,14 +211,16 @@ function scorePlan(ctx: PlanContext, r: Replay): PhasePlan {
   };
 }
 
-function phaseSeconds(ph: PhaseOutcome | undefined, key = 'seconds'): number {
-  return ph === undefined ? 0 : ph.tasks.reduce((n, t) => n + ((t.stats[key] as number | undefined) ?? 0), 0);
+function taskSeconds(tasks: readonly TaskOutput[]): number {
+  return tasks.reduce((n, t) => n + ((t.stats.seconds as number | undefined) ?? 0), 0);
 }
 
 async function finishStage(ctx: PlanContext, r: Replay): Promise<TrainingReport> {
   const full = JSON.parse(new TextDecoder().decode(await ctx.store.get(pipelineUri(ctx.stagePrefix, 'full')))) as FittedPipeline;
-  const best = bestCandidates(r.plan, r.byMode.cv!.tasks);
-  const finals = r.byMode.final!.tasks.map((t) => {
+  const best = bestCandidates(r.plan, r.cvTasks);
+  const order = r.plan.models.map((m) => m.name);
+  const byEntry = (t: TaskOutput): number => order.indexOf(t.stats.model as string);
+  const finals = [...r.finalTasks].sort((a, b) => byEntry(a) - byEntry(b)).map((t) => {
     const model = t.stats.model as string;
     return { model, candidate: best.get(model)!, seconds: t.stats.seconds as number, importances: (t.stats.importances as number[] | null) ?? null };
   });
@@ -189,13 +230,13 @@ async function finishStage(ctx: PlanContext, r: Replay): Promise<TrainingReport>
     classes: r.classes,
     rows: r.usable,
     features: full.features,
-    cvTasks: r.byMode.cv!.tasks,
+    cvTasks: r.cvTasks,
     oofUri: (c, s) => joinUri(ctx.stagePrefix, oofName(c, s)),
     splits: r.splits!.length,
     finals,
     jobId: ctx.jobId,
     stage: ctx.stage.id,
-    timings: { cvTaskSeconds: phaseSeconds(r.byMode.cv), finalTaskSeconds: phaseSeconds(r.byMode.final) },
+    timings: { cvTaskSeconds: taskSeconds(r.cvTasks), finalTaskSeconds: taskSeconds(r.finalTasks) },
     datasetVersion: datasetVersion(singleInput(ctx)),
     pipelineVersion: full.version,
   });
@@ -243,8 +284,8 @@ export const trainOperator: Operator = {
 
   async next(ctx, done): Promise<PhasePlan | null> {
     const r = replay(ctx, done);
-    const last = done.length - 1;
-    const mode = modeOf(r, last);
+    const latest = done.reduce((a, b) => (b.phase > a.phase ? b : a));
+    const mode = modeOf(r, latest);
     if (mode === 'labels') {
       const params: FoldsParams = { plan: r.plan, rows: r.rows };
       const input = singleInput(ctx);
@@ -262,7 +303,10 @@ export const trainOperator: Operator = {
       await writePipelines(ctx, r);
       return cvPlan(ctx, r);
     }
-    if (mode === 'cv') return finalPlan(ctx, r);
+    if (mode === 'cv') {
+      const pending = pendingFinals(r);
+      return pending.length > 0 ? finalPlan(ctx, r, pending) : scorePlan(ctx, r);
+    }
     if (mode === 'final') return scorePlan(ctx, r);
     return null;
   },

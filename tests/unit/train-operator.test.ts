@@ -184,3 +184,25 @@ test('spec errors name the field and say what to do', async () => {
     });
   }
 });
+
+test('an entry with one candidate is fitted finally in the cv phase, longest tasks first; a searched entry gets its own final phase', async () => {
+  const data = rows(600, 9);
+  const input = await writeShards(dir.path, SCHEMA, [data.slice(0, 300), data.slice(300)], 'overlap');
+  const models = [{ kind: 'logistic', params: { C: [0.1, 1] } }, { kind: 'gbt', params: { maxIter: 5 } }];
+  const run = await runStage(trainOperator, stage({ cv: { folds: 3 }, models }), [input], join(dir.path, 'overlap'));
+  const phases = run.phases.map((p) => [...new Set(p.tasks.map((t) => t.stats.trainPhase as string | undefined))].join('+'));
+  const cvAt = phases.findIndex((p) => p.includes('cv'));
+  assert.deepEqual(phases.slice(cvAt), ['final+cv', 'final', 'score'], `phases ${phases.join(' → ')}`);
+  const cv = run.phases[cvAt]!.tasks.map((t) => (t.stats.trainPhase === 'final' ? `final ${t.stats.model as string}` : `cv c${t.stats.candidate as number}`));
+  // Planned order: the gbt final fit (all rows × tree cost), gbt folds, then the logistic folds.
+  assert.deepEqual(cv, ['final gbt', 'cv c2', 'cv c2', 'cv c2', 'cv c0', 'cv c0', 'cv c0', 'cv c1', 'cv c1', 'cv c1']);
+  const rep = await report(run.ctx.stagePrefix);
+  assert.deepEqual(rep.final.map((f) => [f.model, f.candidate]), [['logistic', rep.candidates.find((c) => c.model === 'logistic' && c.rank === 1)!.id], ['gbt', 'gbt#0']]);
+  assert.equal((await readRows(run.output)).length, 600);
+
+  // With one candidate per entry the final phase is skipped: cv (+ finals) → score.
+  const single = await runStage(trainOperator, stage({ cv: { folds: 3 }, models: [{ kind: 'logistic' }] }), [input], join(dir.path, 'single'));
+  const after = single.phases.map((p) => [...new Set(p.tasks.map((t) => t.stats.trainPhase as string | undefined))].join('+'));
+  assert.deepEqual(after.slice(after.findIndex((p) => p.includes('cv'))), ['final+cv', 'score']);
+  assert.equal((await report(single.ctx.stagePrefix)).final.length, 1);
+});

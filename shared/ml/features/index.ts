@@ -27,7 +27,7 @@ export { resolvePipeline } from './pipeline.js';
 export type { PipelineSchema, ResolvedPipeline, ResolvedStep, StepSpec } from './pipeline.js';
 export { FEATURE_STEPS_SCHEMA } from './schema.js';
 export { buildPipeline, finishPass, fitPipelineLocal, mergePassPartials, passPartial } from './fit.js';
-export { toMatrix, transformFrame, transformRecord } from './transform.js';
+export { featureColumns, ROW_BLOCK, toMatrix, transformFrame, transformRecord } from './transform.js';
 export { frameFromRecord, frameFromTable } from './frame.js';
 export { parsePipeline } from './artifact.js';
 export { STEP_NAMES } from './steps/index.js';

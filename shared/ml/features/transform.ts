@@ -40,32 +40,35 @@ export function transformFrame(pipeline: FittedPipeline, frame: Frame): Frame {
 }
 
 /**
- * The pipeline's output as a row-major matrix, columns in `pipeline.features` order. A missing
- * (or infinite) value left after the pipeline fails with INPUT_INVALID naming the column.
+ * The pipeline's output columns, in `pipeline.features` order. A missing (or infinite) value left
+ * after the pipeline fails with INPUT_INVALID naming the column.
  */
-export function toMatrix(pipeline: FittedPipeline, frame: Frame): { data: Float64Array; rows: number; cols: number } {
+export function featureColumns(pipeline: FittedPipeline, frame: Frame): { rows: number; columns: Float64Array[] } {
   const w = applySteps(pipeline.steps, workOf(frame, pipeline.input));
-  const cols = pipeline.features.length;
-  const rows = w.rows;
-  const data = new Float64Array(rows * cols);
   const columns = pipeline.features.map((name) => {
     const c = w.cols.get(name);
     if (!(c instanceof Float64Array)) throw QuiverError.nonRetryable('INTERNAL', `feature column '${name}' is ${c === undefined ? 'missing' : 'text'} after the pipeline`);
+    let bad = false;
+    for (let i = 0; i < c.length; i++) bad ||= c[i]! - c[i]! !== 0;
+    if (bad) missingError(name, c, 0);
     return c;
   });
-  // Blocks of rows, so the strided writes stay in cache.
-  const BLOCK = 512;
-  for (let i0 = 0; i0 < rows; i0 += BLOCK) {
-    const i1 = Math.min(rows, i0 + BLOCK);
+  return { rows: w.rows, columns };
+}
+
+/** Rows per block when columns are interleaved into rows: the strided writes stay in cache. */
+export const ROW_BLOCK = 512;
+
+/** The pipeline's output as a row-major matrix, columns in `pipeline.features` order (see featureColumns). */
+export function toMatrix(pipeline: FittedPipeline, frame: Frame): { data: Float64Array; rows: number; cols: number } {
+  const { rows, columns } = featureColumns(pipeline, frame);
+  const cols = columns.length;
+  const data = new Float64Array(rows * cols);
+  for (let i0 = 0; i0 < rows; i0 += ROW_BLOCK) {
+    const i1 = Math.min(rows, i0 + ROW_BLOCK);
     for (let j = 0; j < cols; j++) {
       const c = columns[j]!;
-      let nan = false;
-      for (let i = i0, at = i0 * cols + j; i < i1; i++, at += cols) {
-        const v = c[i]!;
-        nan ||= v - v !== 0;
-        data[at] = v;
-      }
-      if (nan) missingError(pipeline.features[j]!, c, i0);
+      for (let i = i0, at = i0 * cols + j; i < i1; i++, at += cols) data[at] = c[i]!;
     }
   }
   return { data, rows, cols };

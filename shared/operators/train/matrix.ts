@@ -1,17 +1,18 @@
 /**
  * Builds a split's training and test matrices straight from the shards and their fold masks:
- * each shard is decoded, transformed by the split's fitted pipeline (the same code that serves
- * an online request), and its rows copied to train or test by their mask byte. Only the rows
- * of this split are ever held, and nothing is written back.
+ * each shard's input columns are transformed by the split's fitted pipeline (the same code that
+ * serves an online request), and each output column is scattered into the train or test matrix
+ * by the rows' mask bytes. Only the rows of this split are ever held, and nothing is written
+ * back. The decoded input columns of a shard are kept per thread (./shard-cache.ts): the
+ * (candidate × split) tasks of one stage read the same shards again and again.
  */
-import { readColumn } from '../../arrow/columns.js';
-import { decodeTable } from '../../arrow/ipc.js';
 import { QuiverError } from '../../errors.js';
-import { frameFromTable, toMatrix } from '../../ml/features/index.js';
+import { featureColumns, ROW_BLOCK } from '../../ml/features/index.js';
 import type { FittedPipeline } from '../../ml/features/index.js';
 import type { DesignMatrix, Label } from '../../ml/linear/types.js';
-import { classIndex, EXCLUDED, inTest, inTrain, labelKey, labelValue, repeatSlice } from './masks.js';
+import { EXCLUDED, inTest, inTrain, repeatSlice } from './masks.js';
 import type { Split } from './masks.js';
+import { shardColumns } from './shard-cache.js';
 import type { TrainPlan } from './spec.js';
 
 export interface SplitData {
@@ -22,11 +23,39 @@ export interface SplitData {
   yTest: Float64Array | null;
 }
 
-function target(classes: Map<string, number> | null, v: Label): number {
-  if (classes === null) return v as number;
-  const c = classes.get(labelKey(v));
-  if (c === undefined) throw QuiverError.nonRetryable('INTERNAL', `label ${String(v)} is not one of the counted classes`);
-  return c;
+/** Class index (classification) or value (regression) of every row; NaN where the label is null. */
+function targets(labels: readonly (Label | null)[], classes: readonly Label[] | null): Float64Array {
+  const out = new Float64Array(labels.length);
+  // Numbers and strings in separate maps, so 1 and '1' stay different classes (as labelKey does).
+  const byNumber = new Map<number, number>();
+  const byText = new Map<string, number>();
+  classes?.forEach((c, i) => (typeof c === 'number' ? byNumber.set(c, i) : byText.set(c, i)));
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (v === null) out[i] = NaN;
+    else if (classes === null) out[i] = v as number;
+    else {
+      const c = typeof v === 'number' ? byNumber.get(v) : byText.get(v);
+      if (c === undefined) throw QuiverError.nonRetryable('INTERNAL', `label ${String(v)} is not one of the counted classes`);
+      out[i] = c;
+    }
+  }
+  return out;
+}
+
+/** Copies column values into the rows `at[i]` (skipping -1) of a row-major matrix, in row blocks. */
+function scatter(columns: readonly Float64Array[], at: Int32Array, from: number, to: number, out: Float64Array): void {
+  const cols = columns.length;
+  for (let i0 = from; i0 < to; i0 += ROW_BLOCK) {
+    const i1 = Math.min(to, i0 + ROW_BLOCK);
+    for (let j = 0; j < cols; j++) {
+      const c = columns[j]!;
+      for (let i = i0; i < i1; i++) {
+        const r = at[i]!;
+        if (r >= 0) out[r * cols + j] = c[i]!;
+      }
+    }
+  }
 }
 
 /**
@@ -35,42 +64,41 @@ function target(classes: Map<string, number> | null, v: Label): number {
  */
 export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes: readonly Label[] | null, shards: Uint8Array[], masks: Uint8Array[], split: Split | null, uris: string[]): SplitData {
   const cols = pipeline.features.length;
-  // Count first, so each matrix is allocated once.
+  const names = pipeline.input.map((f) => f.name);
+  const inputs = shards.map((b, i) => shardColumns(uris[i] ?? `shard ${i}`, b, names, plan.label.name));
+  const slices = inputs.map((s, i) => repeatSlice(masks[i]!, s.frame.rows, split?.repeat ?? 0));
+  // Destination row of every input row: in train, in test, or nowhere (-1); counted first so each
+  // matrix is allocated once.
   let nTrain = 0;
   let nTest = 0;
-  const tables = shards.map((b, i) => ({ bytes: b, uri: uris[i] ?? `shard ${i}` }));
-  const decoded = tables.map((t) => decodeTable(t.bytes, `shard ${t.uri}`));
-  const slices = decoded.map((t, i) => repeatSlice(masks[i]!, t.numRows, split?.repeat ?? 0));
-  for (const bytes of slices) {
-    for (const v of bytes) {
-      if (split !== null && inTest(v, split)) nTest++;
-      else if (inTrain(v, split)) nTrain++;
-    }
-  }
+  const trainAt = slices.map((bytes) => {
+    const at = new Int32Array(bytes.length).fill(-1);
+    for (let r = 0; r < bytes.length; r++) if (inTrain(bytes[r]!, split)) at[r] = nTrain++;
+    return at;
+  });
+  const testAt = slices.map((bytes) => {
+    const at = new Int32Array(bytes.length).fill(-1);
+    if (split !== null) for (let r = 0; r < bytes.length; r++) if (inTest(bytes[r]!, split)) at[r] = nTest++;
+    return at;
+  });
   const train = new Float64Array(nTrain * cols);
   const yTrain = new Float64Array(nTrain);
   const test = split === null ? null : new Float64Array(nTest * cols);
   const yTest = split === null ? null : new Float64Array(nTest);
-  const cls = classes === null ? null : classIndex(classes);
-  let a = 0;
-  let b = 0;
-  decoded.forEach((table, i) => {
+  inputs.forEach((input, i) => {
     const bytes = slices[i]!;
-    const frame = frameFromTable(table, pipeline.input.map((f) => f.name));
-    const X = toMatrix(pipeline, frame);
-    const labels = readColumn(table, plan.label.name);
-    for (let r = 0; r < table.numRows; r++) {
-      const v = bytes[r]!;
-      if (v === EXCLUDED) continue;
-      const y = target(cls, labelValue(labels[r]!)!);
-      if (split !== null && inTest(v, split)) {
-        test!.set(X.data.subarray(r * cols, (r + 1) * cols), b * cols);
-        yTest![b++] = y;
-      } else if (inTrain(v, split)) {
-        train.set(X.data.subarray(r * cols, (r + 1) * cols), a * cols);
-        yTrain[a++] = y;
-      }
+    const { columns } = featureColumns(pipeline, input.frame);
+    const y = targets(input.labels, classes);
+    const tr = trainAt[i]!;
+    const te = testAt[i]!;
+    for (let r = 0; r < bytes.length; r++) {
+      if (bytes[r] === EXCLUDED) continue;
+      if (Number.isNaN(y[r]!)) throw QuiverError.nonRetryable('INTERNAL', `row ${r} of ${input.uri} has no label but its fold mask keeps it`);
+      if (tr[r]! >= 0) yTrain[tr[r]!] = y[r]!;
+      else if (te[r]! >= 0) yTest![te[r]!] = y[r]!;
     }
+    scatter(columns, tr, 0, bytes.length, train);
+    if (test !== null) scatter(columns, te, 0, bytes.length, test);
   });
   return {
     train: { data: train, rows: nTrain, cols },
