@@ -10,7 +10,8 @@
  * monthly_spend, total_spend, tenure_months, sessions_30d, avg_session_min, support_tickets,
  * is_promo, nps, churned. `churned` follows a logistic model of tenure (−), support tickets
  * (+), sessions (−), plan (free +, enterprise −), promo (+) plus noise, so a model can learn
- * it. Dirt on purpose: 2–5 % missing values in several columns, malformed emails, country codes
+ * it; churners also logged in less recently (exponential recency, means 30 and 10 days) and
+ * rate lower nps, signals that overlap between the classes rather than give the answer. Dirt on purpose: 2–5 % missing values in several columns, malformed emails, country codes
  * like ' us' or 'Us', impossible ages (−1, 230…), nps mostly missing, total_spend sometimes
  * below monthly_spend, and ~0.1 % exact duplicate rows. Same seed → same bytes.
  */
