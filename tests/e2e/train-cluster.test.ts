@@ -26,10 +26,18 @@ import { csvChecksum, daemon, freePort, lastJson, quiver, until } from './cluste
 
 const ROWS = 24_000;
 const FOLDS = 5;
+const SHARD_ROWS = 4000;
+const SHARDS = ROWS / SHARD_ROWS;
+/** The pipeline below needs two fit passes (means for impute, then categories and moments). */
+const PASSES = 2;
+/** Tasks of the train stage before its cv phase: labels per shard, folds, fit passes per shard. */
+const BEFORE_CV = SHARDS + 1 + PASSES * SHARDS;
+/** The cv phase: 2 models × FOLDS, plus both final fits (one candidate each); then score per shard. */
+const TRAIN_TASKS = BEFORE_CV + 2 * FOLDS + 2 + SHARDS;
 
 function spec(csv: string, name: string): string {
   return `name: ${name}
-defaults: { shardRows: 4000, maxAttempts: 4 }
+defaults: { shardRows: ${SHARD_ROWS}, maxAttempts: 4 }
 stages:
   - id: raw
     op: ingest
@@ -66,6 +74,8 @@ stages:
 
 /** What must not change between the local run and any cluster run, whatever failed on the way. */
 interface Fingerprint {
+  trainTasks: number;
+  trainPhases: number;
   rowsIn: number;
   trainRowsOut: number;
   quarantined: number;
@@ -86,6 +96,8 @@ async function fingerprint(store: ObjectStore, r: JobResult): Promise<Fingerprin
   const models: Record<string, string> = {};
   for (const f of report.final) models[f.model] = new TextDecoder().decode(await store.get(`${prefix}models/${f.model}.json`));
   return {
+    trainTasks: model.tasks.total,
+    trainPhases: model.tasks.phases,
     rowsIn: r.records.in,
     trainRowsOut: model.rowsOut,
     quarantined: r.records.quarantined,
@@ -111,8 +123,8 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
   let api: string;
   const token = `e2e-train-${Math.random().toString(36).slice(2)}`;
 
-  const startWorker = (id: string): Daemon => {
-    const w = daemon(['worker', '--nats', natsUrl, '--namespace', namespace, '--threads', '2', '--ack-wait', '4000', '--grace', '2000', '--worker-id', id], env);
+  const startWorker = (id: string, extraEnv: NodeJS.ProcessEnv = {}): Daemon => {
+    const w = daemon(['worker', '--nats', natsUrl, '--namespace', namespace, '--threads', '2', '--ack-wait', '4000', '--grace', '2000', '--worker-id', id], { ...env, ...extraEnv });
     workers.push(w);
     return w;
   };
@@ -122,12 +134,11 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
   };
   const client = (...args: string[]) => quiver([...args, '--coordinator', api, '--token', token, '--json'], env);
   const status = async (jobId: string): Promise<JobResult> => lastJson(await client('status', jobId));
-  const cvTasksDone = async (jobId: string, n: number): Promise<true | undefined> => {
+  /** Resolves once `n` tasks of the train stage succeeded (the stage's phases run in order). */
+  const trainTasksDone = async (jobId: string, n: number): Promise<true | undefined> => {
     const s = await status(jobId);
-    if (s.status !== 'running') return true;
+    assert.equal(s.status, 'running', `the job ended before ${n} train tasks were done: ${JSON.stringify(s.errors)}`);
     const model = s.stages.find((st) => st.id === 'model');
-    // The train stage's task count grows phase by phase: labels (6) + folds (1) + fit passes
-    // (6 each) come before the first cv task, so "n past those" means cv tasks have finished.
     return model !== undefined && model.tasks.succeeded >= n ? true : undefined;
   };
   const jobEnd = (jobId: string): Promise<JobResult> =>
@@ -151,13 +162,15 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
     const s3 = await startS3();
     cleanup.push(s3.stop);
     s3Endpoint = s3.endpoint;
-    env = { QUIVER_S3_ACCESS_KEY: s3.accessKey, QUIVER_S3_SECRET_KEY: s3.secretKey, QUIVER_FAULT_TASK_DELAY_MS: '150' };
+    env = { QUIVER_S3_ACCESS_KEY: s3.accessKey, QUIVER_S3_SECRET_KEY: s3.secretKey, QUIVER_FAULT_TASK_DELAY_MS: '300' };
     store = createStore({ s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey } });
 
     const run = await quiver(['run', specPath, '--store', join(dir.path, 'local'), '--threads', '2', '--json'], {}, 600_000);
     assert.equal(run.code, 0, run.stderr);
     local = await fingerprint(store, lastJson(run));
     assert.equal(local.rowsIn, ROWS);
+    assert.equal(local.trainTasks, TRAIN_TASKS, 'one task per shard and pass, per (model × fold), per final fit');
+    assert.equal(local.trainPhases, 2 + PASSES + 2, 'labels, folds, fit passes, cv (with the final fits), score');
     assert.equal(local.trainRowsOut + local.quarantined, ROWS, 'in = out + quarantined');
     assert.equal(local.scores.rows, local.trainRowsOut);
     assert.deepEqual(Object.keys(local.folds), ['logistic#0', 'gbt#0']);
@@ -173,7 +186,8 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
       for (const w of workers) await w.kill('SIGKILL');
     });
     await startCoordinator();
-    startWorker('t1');
+    // t1 holds every task it takes for 2.5 s, so when it is killed it is sure to hold some.
+    startWorker('t1', { QUIVER_FAULT_TASK_DELAY_MS: '2500' });
     startWorker('t2');
     await until('two live workers', async () => {
       const r = await client('workers');
@@ -186,12 +200,15 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  test('(a) a worker SIGKILLed during the (candidate × fold) tasks: same rows, same folds, same models', async () => {
+  test('(a) a worker SIGKILLed during the (candidate × fold) tasks: same rows, same folds, same models', async (t) => {
     const { jobId } = lastJson<{ jobId: string }>(await client('submit', specPath));
-    await until('cv tasks under way', () => cvTasksDone(jobId, 6 + 1 + 6 + 2), 300_000, 100);
+    // The first cv task done: t1, which holds each task 2.5 s, is holding some of the other 11.
+    await until('cv tasks under way', () => trainTasksDone(jobId, BEFORE_CV + 1), 300_000, 50);
+    t.diagnostic(`workers at the kill: ${(await client('workers')).stdout.trim()}`);
     await workers[0]!.kill('SIGKILL');
     startWorker('t3');
     const final = await jobEnd(jobId);
+    t.diagnostic(`train stage: ${JSON.stringify(final.stages.find((st) => st.id === 'model')!.tasks)}`);
     assert.deepEqual(await fingerprint(store, final), local);
 
     const models = lastJson<ModelRecord[]>(await quiver(['models', 'list', '--json', '--nats', natsUrl, '--namespace', namespace, '--store', storeRoot, '--s3-endpoint', s3Endpoint], env));
@@ -203,13 +220,14 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
     assert.equal(lr.metrics.roc_auc !== undefined, true, 'CV metrics in the record');
   });
 
-  test('(b) the coordinator SIGKILLed and restarted in the middle of the train stage finishes the job', async () => {
+  test('(b) the coordinator SIGKILLed and restarted in the middle of the train stage finishes the job', async (t) => {
     const { jobId } = lastJson<{ jobId: string }>(await client('submit', specPath));
-    await until('train stage started', () => cvTasksDone(jobId, 4), 300_000, 100);
+    await until('the fit passes under way', () => trainTasksDone(jobId, SHARDS + 1 + 2), 300_000, 100);
     await coordinator.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 1000));
     await startCoordinator();
     const final = await jobEnd(jobId);
+    t.diagnostic(`train stage: ${JSON.stringify(final.stages.find((st) => st.id === 'model')!.tasks)}`);
     assert.deepEqual(await fingerprint(store, final), local);
 
     const models = lastJson<ModelRecord[]>(await quiver(['models', 'list', 'churn-logistic', '--json', '--nats', natsUrl, '--namespace', namespace, '--store', storeRoot, '--s3-endpoint', s3Endpoint], env));
