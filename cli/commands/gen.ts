@@ -4,12 +4,15 @@
  * publishes simulated IoT readings (coordinator/gen/sensors.ts), one topic/subject per
  * device: `<prefix>/<device>` (MQTT) or `<prefix>.<device>` (NATS).
  *
- * `gen users` (a churn table file, coordinator/gen/users.ts) is the same command's other data set.
+ * `gen users` (a churn table file, coordinator/gen/users.ts) and `gen transactions --users N`
+ * (purchases of the users `gen users --rows N` wrote, coordinator/gen/transactions.ts) are the
+ * same command's file data sets.
  */
 import type { Argv } from 'yargs';
 import type { CommonArgs } from '../action.js';
 import { publishSensors } from '../../coordinator/gen/sensors.js';
 import type { SensorGenOptions } from '../../coordinator/gen/sensors.js';
+import { generateTransactions } from '../../coordinator/gen/transactions.js';
 import { generateUsers } from '../../coordinator/gen/users.js';
 import { QuiverError } from '../../shared/errors.js';
 import { connectBroker, parseDuration } from '../../shared/stream/index.js';
@@ -34,14 +37,15 @@ function optionError(message: string): QuiverError {
 export function registerGenSensors<T extends CommonArgs>(y: Argv<T>): Argv<T> {
   return y.command(
     'gen <dataset>',
-    'Generate realistic data: users (a churn table file with mixed types, missing values and dirt) or sensors (IoT readings published to MQTT or NATS)',
+    'Generate realistic data: users (a churn table file with mixed types, missing values and dirt), transactions (purchases of those users) or sensors (IoT readings published to MQTT or NATS)',
     (c) =>
       c
-        .usage('$0 gen users [--rows N] [--out file]\n$0 gen sensors (--mqtt URL --topic PREFIX | --nats URL --subject PREFIX) [options]')
-        .positional('dataset', { choices: ['users', 'sensors'] as const, demandOption: true, describe: 'users: a churn table file; sensors: IoT readings published to MQTT or NATS' })
-        .option('rows', { type: 'number', default: 200_000, describe: 'users: rows to generate' })
-        .option('out', { type: 'string', default: 'data/users.csv', describe: 'users: output file (.csv or .ndjson, optionally .gz)' })
-        .option('seed', { type: 'number', default: 7, describe: 'Random seed: the same seed gives the same data' })
+        .usage('$0 gen users [--rows N] [--out file]\n$0 gen transactions --users N [--rows M] [--out file]\n$0 gen sensors (--mqtt URL --topic PREFIX | --nats URL --subject PREFIX) [options]')
+        .positional('dataset', { choices: ['users', 'transactions', 'sensors'] as const, demandOption: true, describe: 'users: a churn table file; transactions: purchases of those users; sensors: IoT readings published to MQTT or NATS' })
+        .option('rows', { type: 'number', describe: 'users: rows to generate (default 200000); transactions: transactions to generate (default 1000000)' })
+        .option('users', { type: 'number', default: 200_000, describe: 'transactions: the --rows of the gen users file to match (with the same --seed)' })
+        .option('out', { type: 'string', describe: 'users, transactions: output file (.csv or .ndjson, optionally .gz; default data/users.csv, data/transactions.csv)' })
+        .option('seed', { type: 'number', default: 7, describe: 'Random seed: the same seed gives the same data (transactions: the seed of the users file to match)' })
         .option('mqtt', { type: 'string', describe: 'sensors: MQTT broker URL, e.g. mqtt://127.0.0.1:1883' })
         .option('topic', { type: 'string', default: 'sensors', describe: 'sensors: MQTT topic prefix; each device publishes to <prefix>/<device>' })
         .option('qos', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'sensors: MQTT publish QoS' })
@@ -58,10 +62,22 @@ export function registerGenSensors<T extends CommonArgs>(y: Argv<T>): Argv<T> {
         .option('time-scale', { type: 'number', default: 1, describe: 'sensors: event-time speed-up, e.g. 60 = a minute of readings per second' }),
     async (argv) => act(argv, async () => {
       if (argv.dataset === 'users') {
-        if (!Number.isInteger(argv.rows) || argv.rows < 1) throw new QuiverError('OPTION_INVALID', `--rows must be a positive integer, got ${argv.rows}`);
-        const r = await generateUsers({ rows: argv.rows, seed: argv.seed, out: argv.out });
-        if (argv.json === true) printJson({ out: argv.out, ...r });
-        else process.stdout.write(`wrote ${n(r.rows)} rows (${bytes(r.bytes)}) to ${argv.out} in ${r.seconds.toFixed(2)}s\n`);
+        const rows = argv.rows ?? 200_000;
+        const out = argv.out ?? 'data/users.csv';
+        if (!Number.isInteger(rows) || rows < 1) throw optionError(`--rows must be a positive integer, got ${rows}`);
+        const r = await generateUsers({ rows, seed: argv.seed, out });
+        if (argv.json === true) printJson({ out, ...r });
+        else process.stdout.write(`wrote ${n(r.rows)} rows (${bytes(r.bytes)}) to ${out} in ${r.seconds.toFixed(2)}s\n`);
+        return;
+      }
+      if (argv.dataset === 'transactions') {
+        const rows = argv.rows ?? 1_000_000;
+        const out = argv.out ?? 'data/transactions.csv';
+        if (!Number.isInteger(rows) || rows < 1) throw optionError(`--rows must be a positive integer, got ${rows}`);
+        if (!Number.isInteger(argv.users) || argv.users < 1) throw optionError(`--users must be a positive integer (the --rows of gen users), got ${argv.users}`);
+        const r = await generateTransactions({ users: argv.users, rows, seed: argv.seed, out });
+        if (argv.json === true) printJson({ out, ...r });
+        else process.stdout.write(`wrote ${n(r.rows)} transactions of ${n(r.activeUsers)} of ${n(r.users)} users (${bytes(r.bytes)}) to ${out} in ${r.seconds.toFixed(2)}s\n`);
         return;
       }
       if ((argv.mqtt === undefined) === (argv.nats === undefined)) throw optionError('gen sensors: give exactly one of --mqtt URL or --nats URL');

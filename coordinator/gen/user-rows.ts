@@ -37,13 +37,19 @@ export interface UserRow {
   churned: string;
 }
 
-const DAY_MS = 86_400_000;
-/** The data set's "today": 2025-07-01. */
-const AS_OF_DAY = Date.UTC(2025, 6, 1) / DAY_MS;
-/** Earliest signup: 2018-01-01. */
-const FIRST_DAY = Date.UTC(2018, 0, 1) / DAY_MS;
+export const DAY_MS = 86_400_000;
+/** The data set's "today": 2025-07-01 (days since the epoch). */
+export const AS_OF_DAY = Date.UTC(2025, 6, 1) / DAY_MS;
+/** Earliest signup: 2018-01-01 (days since the epoch). */
+export const FIRST_DAY = Date.UTC(2018, 0, 1) / DAY_MS;
 const DAYS = Array.from({ length: AS_OF_DAY - FIRST_DAY + 1 }, (_, i) => new Date((FIRST_DAY + i) * DAY_MS).toISOString().slice(0, 10));
-const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** '00' .. '59'. */
+export const PAD2: readonly string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/** `YYYY-MM-DD` of a day (days since the epoch) in FIRST_DAY .. AS_OF_DAY, from a table. */
+export function dayText(day: number): string {
+  return DAYS[day - FIRST_DAY]!;
+}
 
 const COUNTRY = new Weighted(COUNTRIES.map(([, w], i) => [i, w] as const));
 const PLAN = new Weighted<Plan>(PLAN_WEIGHTS);
@@ -86,6 +92,18 @@ function email(rng: Rng, id: number): string {
     default:
       return `${local.toUpperCase()} @${domain}`;
   }
+}
+
+/** Share of the users file's rows that repeat the row before them exactly. */
+export const DUPLICATE_RATE = 0.001;
+
+/**
+ * Whether row `index` (0-based) of the users file repeats the row before it. The writer and
+ * anything that replays the file (the transactions generator) draw through here, so they stay in
+ * step: the first row never repeats, and draws nothing.
+ */
+export function isDuplicateRow(rng: Rng, index: number): boolean {
+  return index > 0 && rng.next() < DUPLICATE_RATE;
 }
 
 const missing = (rng: Rng, p: number, text: string): string => (rng.next() < p ? '' : text);

@@ -15,15 +15,10 @@
  * like ' us' or 'Us', impossible ages (−1, 230…), nps mostly missing, total_spend sometimes
  * below monthly_spend, and ~0.1 % exact duplicate rows. Same seed → same bytes.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Writable } from 'node:stream';
-import { once } from 'node:events';
-import { createGzip } from 'node:zlib';
 import { QuiverError } from '../../shared/errors.js';
 import { Rng } from './prng.js';
-import { userRowSource, USER_COLUMNS } from './user-rows.js';
+import { openTextSink, WRITE_CHARS } from './sink.js';
+import { isDuplicateRow, userRowSource, USER_COLUMNS } from './user-rows.js';
 import type { UserRow } from './user-rows.js';
 
 export { USER_COLUMNS };
@@ -49,8 +44,6 @@ export interface GenerateUsersResult {
 }
 
 const BATCH_ROWS = 512;
-const WRITE_CHARS = 1 << 20;
-const DUPLICATE_RATE = 0.001;
 
 export function formatFromPath(out: string): { format: 'csv' | 'ndjson' | undefined; gzip: boolean } {
   const lower = out.toLowerCase();
@@ -93,29 +86,17 @@ function jsonLine(r: UserRow): string {
   return `{"user_id":${r.user_id},"email":${q(r.email)},"signup_date":${q(r.signup_date)},"last_login":${q(r.last_login)},"country":${q(r.country)},"city":${r.jsonCity},"age":${n(r.age)},"gender":${q(r.gender)},"plan":${q(r.plan)},"device":${q(r.device)},"monthly_spend":${n(r.monthly_spend)},"total_spend":${n(r.total_spend)},"tenure_months":${r.tenure_months},"sessions_30d":${n(r.sessions_30d)},"avg_session_min":${n(r.avg_session_min)},"support_tickets":${r.support_tickets},"is_promo":${r.is_promo},"nps":${n(r.nps)},"churned":${r.churned}}`;
 }
 
-async function write(sink: Writable, text: string): Promise<void> {
-  if (!sink.write(text)) await once(sink, 'drain');
-}
-
 export async function generateUsers(opts: GenerateUsersOptions): Promise<GenerateUsersResult> {
-  const { format, gzip } = validate(opts);
+  const { format } = validate(opts);
   const t0 = performance.now();
-  await mkdir(dirname(opts.out), { recursive: true });
-  const file = createWriteStream(opts.out);
-  const gz = gzip ? createGzip({ level: 1 }) : null;
-  if (gz !== null) gz.pipe(file);
-  const sink: Writable = gz ?? file;
-  const closed = new Promise<void>((resolve, reject) => {
-    file.once('close', resolve);
-    file.once('error', reject);
-    gz?.once('error', reject);
-  });
+  const sink = await openTextSink(opts.out);
 
   const rng = new Rng(opts.seed);
   const next = userRowSource(rng);
   const line = format === 'csv' ? csvLine : jsonLine;
+  let bytes: number;
   try {
-    if (format === 'csv') await write(sink, USER_COLUMNS.join(',') + '\n');
+    if (format === 'csv') await sink.write(USER_COLUMNS.join(',') + '\n');
     let done = 0;
     let previous = '';
     // Lines are joined in small batches so the many small strings die young (cheap GC), then
@@ -127,7 +108,7 @@ export async function generateUsers(opts: GenerateUsersOptions): Promise<Generat
       const count = Math.min(BATCH_ROWS, opts.rows - done);
       batch.length = count;
       for (let i = 0; i < count; i++) {
-        const dup = previous !== '' && rng.next() < DUPLICATE_RATE;
+        const dup = isDuplicateRow(rng, done + i);
         if (!dup) previous = line(next());
         batch[i] = previous;
       }
@@ -136,18 +117,16 @@ export async function generateUsers(opts: GenerateUsersOptions): Promise<Generat
       pieceChars += text.length;
       done += count;
       if (pieceChars >= WRITE_CHARS || done === opts.rows) {
-        await write(sink, pieces.join(''));
+        await sink.write(pieces.join(''));
         pieces = [];
         pieceChars = 0;
         opts.onProgress?.(done, opts.rows);
       }
     }
-    sink.end();
-    await closed;
+    bytes = await sink.close();
   } catch (err) {
-    file.destroy();
+    sink.destroy();
     throw QuiverError.nonRetryable('STORE_FAILED', `could not write ${opts.out}: ${(err as Error).message}; check the path and free space`, { cause: err });
   }
-  const bytes = (await stat(opts.out)).size;
   return { rows: opts.rows, bytes, seconds: (performance.now() - t0) / 1000 };
 }
