@@ -185,7 +185,8 @@ test('evaluate works over every batch of a table, evaluateData builds an Arrow c
   assert.deepEqual([...makeVector(data)].map((v) => (v === null ? null : Number(v))), [10, null]);
 });
 
-test('1M rows × a 5-node expression evaluates well under a second', (t) => {
+// Speed is measured by the benchmarks, not asserted here: a loaded machine would fail a time limit.
+test('1M rows × a 5-node expression: nulls propagate and comparisons hold (time as a diagnostic)', (t) => {
   const n = 1_000_000;
   const schema: SchemaDef = { fields: [{ name: 'a', type: 'int', nullable: true }, { name: 'b', type: 'float', nullable: false }] };
   const ba = new ColumnBuilder('int', n);
@@ -205,7 +206,7 @@ test('1M rows × a 5-node expression evaluates well under a second', (t) => {
   assert.equal(out[1], false);
   assert.equal(out[n - 1], true);
   t.diagnostic(`1M rows × (a + b) * 2 > 1000: ${elapsed.toFixed(1)} ms`);
-  assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+  for (let i = 0; i < n; i += 9973) assert.equal(out[i], i % 10 === 0 ? null : (i + i * 0.5) * 2 > 1000, `row ${i}`);
 });
 
 test('column-at-a-time and row-by-row evaluation agree on random data', () => {

@@ -14,12 +14,15 @@
  * const result = cleanseKernel({ task, inputs: [shardBytes] });
  * ```
  */
-import { ColumnBuilder, tableFromBuilders } from '../../arrow/columns.js';
+import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
+import { ColumnBuilder } from '../../arrow/columns.js';
 import { encodeTable } from '../../arrow/ipc.js';
+import { toArrowSchema } from '../../arrow/schema.js';
 import { QuiverError } from '../../errors.js';
 import { encodeQuarantine } from '../../formats/quarantine.js';
 import { checkShardColumns, decodeInput, partName } from '../rowwise.js';
 import type { KernelInput, KernelObject, KernelResult } from '../types.js';
+import { passthroughData } from './passthrough.js';
 import { answerRequest } from './stats.js';
 import type { StatAnswer, StatRequest } from './stats.js';
 import { applyStep, Work } from './steps.js';
@@ -43,6 +46,27 @@ export function slotStarts(plan: CleansePlan): number[] {
     const at = slots.findIndex((s) => s.step === k);
     return at < 0 ? slots.length : at;
   });
+}
+
+/**
+ * The live rows of the plan's output columns. Columns no step read are copied from the input's
+ * Arrow buffers when every row is alive (./passthrough.ts); the others are built from their values.
+ */
+function outputTable(work: Work, plan: CleansePlan, rowsOut: number): Table {
+  const all = rowsOut === work.rows;
+  const children = plan.output.fields.map((f) => {
+    const col = work.col(f.name);
+    const copied = all && !col.touched && col.type === f.type ? passthroughData(work.table, f.name, f.type) : undefined;
+    if (copied !== undefined) return copied;
+    const values = col.values;
+    const b = new ColumnBuilder(f.type, rowsOut);
+    for (let i = 0; i < values.length; i++) if (work.alive[i] === 1) b.append(values[i]!);
+    return b.finish();
+  });
+  // As tableFromBuilders: one record batch from a struct Data, so zero rows keep the schema too.
+  const schema = toArrowSchema(plan.output);
+  const length = children[0]?.length ?? 0;
+  return new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }))]);
 }
 
 export function cleanseKernel(input: KernelInput): KernelResult {
@@ -69,13 +93,7 @@ export function cleanseKernel(input: KernelInput): KernelResult {
   if (mode === 'stats') return { objects: [], stats: { rowsIn, rowsOut: 0, quarantined: 0, cleansePhase: 'stats', answers } };
 
   const rowsOut = work.alive.reduce((n, a) => n + a, 0);
-  const builders = plan.output.fields.map((f) => {
-    const values = work.col(f.name).values;
-    const b = new ColumnBuilder(f.type, rowsOut);
-    for (let i = 0; i < values.length; i++) if (work.alive[i] === 1) b.append(values[i]!);
-    return b;
-  });
-  const objects: KernelObject[] = [{ name: partName(input.task.index), bytes: encodeTable(tableFromBuilders(plan.output, builders)), rows: rowsOut }];
+  const objects: KernelObject[] = [{ name: partName(input.task.index), bytes: encodeTable(outputTable(work, plan, rowsOut)), rows: rowsOut }];
   if (work.quarantine.length > 0) {
     objects.push({ name: `quarantine-${String(input.task.index).padStart(5, '0')}.ndjson`, bytes: encodeQuarantine(work.quarantine), rows: work.quarantine.length, kind: 'quarantine' });
   }

@@ -14,7 +14,7 @@ import type { Value } from '../../arrow/columns.js';
 import { columnTypeOf } from '../../arrow/schema.js';
 import type { ColumnType } from '../../dataset.js';
 import { QuiverError } from '../../errors.js';
-import { readColumnValues } from '../../expr/columns.js';
+import { readColumnValues, readValues } from '../../expr/columns.js';
 import { quarantineText } from '../../formats/quarantine.js';
 import type { QuarantineRecord } from '../../formats/types.js';
 import { convertValue, describeValue } from './coerce.js';
@@ -27,40 +27,71 @@ export interface Column {
   values: Value[];
 }
 
+/**
+ * The values `readColumnValues` gives, without its copy into a growing array when the table has
+ * one batch (the usual shard): the reader's own fresh array.
+ */
+function columnValues(table: Table, name: string): Value[] {
+  const idx = table.schema.fields.findIndex((f) => f.name === name);
+  const only = table.batches.length === 1 ? table.batches[0]!.data.children[idx] : undefined;
+  return idx >= 0 && only !== undefined ? readValues(only) : readColumnValues(table, name);
+}
+
+/** A column read as values only when a step first asks for them; until then the output copies its Arrow buffers. */
+class LazyColumn implements Column {
+  private loaded: Value[] | undefined;
+
+  constructor(
+    public type: ColumnType,
+    private readonly table: Table,
+    private readonly name: string,
+  ) {}
+
+  get values(): Value[] {
+    return (this.loaded ??= columnValues(this.table, this.name));
+  }
+
+  /** Whether a step asked for the values (and may have changed them). */
+  get touched(): boolean {
+    return this.loaded !== undefined;
+  }
+}
+
 /** What the coordinator resolved for an imputation step. */
 export type Resolved = { value: JsonValue } | { carry: [string, JsonValue][] };
 
 /** One shard's rows as value columns, the rows still alive, and the counters. */
 export class Work {
-  readonly cols = new Map<string, Column>();
+  readonly cols = new Map<string, LazyColumn>();
   /** 1 while a row is kept; 0 once quarantined. */
   readonly alive: Uint8Array;
   readonly quarantine: QuarantineRecord[] = [];
   readonly changed: number[];
   readonly failed: number[];
-  private readonly original: [string, Value[]][];
+  /** The input's values by column, read on the first rejected row (quarantine raw text). */
+  private original: [string, Value[]][] | undefined;
+  private readonly names: string[];
 
   constructor(
-    table: Table,
+    readonly table: Table,
     slots: number,
     readonly source: string,
-    keepOriginal: boolean,
+    private readonly keepOriginal: boolean,
   ) {
     for (const f of table.schema.fields) {
-      const values = readColumnValues(table, f.name);
-      this.cols.set(f.name, { type: columnType(table, f.name), values });
+      if (!this.cols.has(f.name)) this.cols.set(f.name, new LazyColumn(columnType(table, f.name), table, f.name));
     }
+    this.names = [...this.cols.keys()];
     this.alive = new Uint8Array(table.numRows).fill(1);
     this.changed = new Array<number>(slots).fill(0);
     this.failed = new Array<number>(slots).fill(0);
-    this.original = keepOriginal ? [...this.cols].map(([n, c]) => [n, c.values.slice()]) : [];
   }
 
   get rows(): number {
     return this.alive.length;
   }
 
-  col(name: string): Column {
+  col(name: string): LazyColumn {
     const c = this.cols.get(name);
     if (c === undefined) throw QuiverError.nonRetryable('INPUT_INVALID', `shard ${this.source} has no column '${name}' although the stage's input schema has it; re-run the stage that wrote it`);
     return c;
@@ -70,8 +101,9 @@ export class Work {
   reject(i: number, reason: string): void {
     if (this.alive[i] === 0) return;
     this.alive[i] = 0;
+    if (this.keepOriginal) this.original ??= this.names.map((n) => [n, columnValues(this.table, n)]);
     const raw: Record<string, Value> = {};
-    for (const [n, v] of this.original) raw[n] = v[i] ?? null;
+    for (const [n, v] of this.original ?? []) raw[n] = v[i] ?? null;
     this.quarantine.push(quarantineText(this.source, i + 1, reason, JSON.stringify(raw)));
   }
 }
