@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench -- <dispatch|ingest|sources> [--tasks N] [--rows N]`. Prints a Markdown
+ * Benchmarks: `npm run bench -- <dispatch|ingest|sources|churn> [--tasks N] [--rows N]`. Prints a Markdown
  * table with the machine; copy it into benchmarks/RESULTS.md with the command.
  */
 import { setLogLevel } from '../shared/log.js';
@@ -31,6 +31,6 @@ switch (scenario) {
     await benchChurn({ rows: flag('rows', 1_000_000), skipCluster: rest.includes('--skip-cluster'), skipPython: rest.includes('--skip-python') });
     break;
   default:
-    console.error('usage: npm run bench -- <dispatch|ingest|sources> [--tasks N] [--rows N]');
+    console.error('usage: npm run bench -- <dispatch|ingest|sources|churn> [--tasks N] [--rows N]');
     process.exitCode = 2;
 }

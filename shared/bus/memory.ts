@@ -74,8 +74,8 @@ export class MemoryBus implements TaskBus {
     const isClosed = (): boolean => this.closed;
     this.jobs = new MemoryKv(this.names.buckets.jobs, undefined, isClosed);
     this.workers = new MemoryKv(this.names.buckets.workers, this.opts.heartbeatTtlMs, isClosed);
-    // Same name as the NATS bucket (registryBucket in nats-setup.ts); only used in messages here.
-    this.registry = new MemoryKv(`${this.names.namespace}_registry`, undefined, isClosed);
+    // Same name as the NATS bucket; only used in messages here.
+    this.registry = new MemoryKv(this.names.buckets.registry, undefined, isClosed);
     this.results = new HandlerQueue<TaskResult>('result', this.log);
     this.dead = new HandlerQueue<DeadLetter>('dead letter', this.log);
   }

@@ -54,6 +54,8 @@ export interface BusNames {
   readonly buckets: {
     readonly jobs: string;
     readonly workers: string;
+    /** The registry index (models and feature views): kept forever, unlike the other two. */
+    readonly registry: string;
   };
   readonly queueGroups: {
     /** Bus instances that turn max-deliveries advisories into dead letters; one handles each. */
@@ -115,7 +117,7 @@ export function busNames(namespace: string = DEFAULT_NAMESPACE): BusNames {
     streams: { tasks: `${upper}_TASKS`, results: `${upper}_RESULTS`, dead: `${upper}_DEAD` },
     subjects: { tasks: `${tasks}.>`, results: `${results}.>`, dead: `${dead}.>`, control: `${namespace}.control` },
     consumers,
-    buckets: { jobs: `${namespace}_jobs`, workers: `${namespace}_workers` },
+    buckets: { jobs: `${namespace}_jobs`, workers: `${namespace}_workers`, registry: `${namespace}_registry` },
     queueGroups: { deadLetter: `${namespace}.dead-letter` },
     maxDeliveriesAdvisory: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${upper}_TASKS.${consumers.workers}`,
     taskSubject(jobId) {

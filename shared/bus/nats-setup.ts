@@ -34,14 +34,9 @@ export interface BusBuckets {
   registry: KV;
 }
 
-/** Name of the namespace's registry-index bucket (models and feature views), like the other buckets. */
-export function registryBucket(names: BusNames): string {
-  return `${names.namespace}_registry`;
-}
-
 /** Opens (creating when missing) the registry-index bucket; kept forever, one value per key. */
 export function openRegistryBucket(js: JetStreamClient, names: BusNames): Promise<KV> {
-  return new Kvm(js).create(registryBucket(names), { history: 1, storage: StorageType.File });
+  return new Kvm(js).create(names.buckets.registry, { history: 1, storage: StorageType.File });
 }
 
 function streamConfigs(names: BusNames): StreamConfig[] {
@@ -161,7 +156,7 @@ export async function deleteJetStream(jsm: JetStreamManager, names: BusNames): P
     names.streams.dead,
     `KV_${names.buckets.jobs}`,
     `KV_${names.buckets.workers}`,
-    `KV_${registryBucket(names)}`,
+    `KV_${names.buckets.registry}`,
   ];
   await Promise.all(
     streams.map((s) =>

@@ -27,7 +27,7 @@ import { BusHeaders, busNames } from './names.js';
 import type { BusNames } from './names.js';
 import { NatsKv } from './nats-kv.js';
 import { DurableHandlers } from './nats-durable.js';
-import { deleteJetStream, registryBucket, setupJetStream } from './nats-setup.js';
+import { deleteJetStream, setupJetStream } from './nats-setup.js';
 import type { ResolvedBusOptions } from './options.js';
 import { busFailed, checkReceiveArgs, closedError, decodeTask, jsonCopy } from './support.js';
 import type { ControlMessage, DeadLetter, DeliveredTask, KvStore, Subscription, TaskBus } from './types.js';
@@ -114,7 +114,7 @@ export class NatsBus implements TaskBus {
       const js = jetstream(nc);
       const buckets = await setupJetStream(js, jsm, names, opts);
       const kv = (bucket: KV, name: string): NatsKv => new NatsKv(bucket, name);
-      return new NatsBus(nc, js, jsm, names, kv(buckets.jobs, names.buckets.jobs), kv(buckets.workers, names.buckets.workers), kv(buckets.registry, registryBucket(names)));
+      return new NatsBus(nc, js, jsm, names, kv(buckets.jobs, names.buckets.jobs), kv(buckets.workers, names.buckets.workers), kv(buckets.registry, names.buckets.registry));
     } catch (err) {
       await nc.close().catch(() => undefined);
       throw QuiverError.retryable('BUS_FAILED', `JetStream setup of namespace "${names.namespace}" at ${url} failed: ${reason(err)}`, { cause: err });

@@ -15,7 +15,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { QuiverError } from '../errors.js';
 import { busNames, DEFAULT_NAMESPACE } from '../bus/names.js';
 import { NatsKv } from '../bus/nats-kv.js';
-import { openRegistryBucket, registryBucket } from '../bus/nats-setup.js';
+import { openRegistryBucket } from '../bus/nats-setup.js';
 import type { KvStore, TaskBus } from '../bus/types.js';
 import type { ObjectStore } from '../store/types.js';
 import { joinUri } from '../store/uri.js';
@@ -62,9 +62,9 @@ export async function connectRegistryIndex(options: ConnectRegistryIndexOptions)
   try {
     await jetstreamManager(nc);
     const kv = await openRegistryBucket(jetstream(nc), names);
-    return { index: new NatsKv(kv, registryBucket(names)), close: () => nc.close() };
+    return { index: new NatsKv(kv, names.buckets.registry), close: () => nc.close() };
   } catch (err) {
     await nc.close().catch(() => undefined);
-    throw QuiverError.retryable('BUS_FAILED', `cannot open the registry bucket ${registryBucket(names)} at ${options.nats}: ${reason(err)}. Start nats-server with JetStream enabled (nats-server -js).`, { cause: err });
+    throw QuiverError.retryable('BUS_FAILED', `cannot open the registry bucket ${names.buckets.registry} at ${options.nats}: ${reason(err)}. Start nats-server with JetStream enabled (nats-server -js).`, { cause: err });
   }
 }

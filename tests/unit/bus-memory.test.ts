@@ -48,7 +48,7 @@ void describe('bus names', () => {
     assert.equal(n.taskSubject('job-1'), 'quiver.tasks.job-1');
     assert.equal(n.streams.results, 'QUIVER_RESULTS');
     assert.equal(n.subjects.control, 'quiver.control');
-    assert.deepEqual(n.buckets, { jobs: 'quiver_jobs', workers: 'quiver_workers' });
+    assert.deepEqual(n.buckets, { jobs: 'quiver_jobs', workers: 'quiver_workers', registry: 'quiver_registry' });
     assert.equal(n.maxDeliveriesAdvisory, '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.QUIVER_TASKS.workers');
     assert.equal(busNames('t-1').streams.dead, 'T-1_DEAD');
   });
