@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- churn [--rows N] [--skip-cluster] [--skip-python]`: the whole churn
+ * `npm run bench -- churn [--rows N] [--models lr|tree|lr,tree] [--skip-cluster] [--skip-python]`: the whole churn
  * retraining pipeline of examples/churn.yaml (ingest → clean → dedupe → derive → 5-fold
  * stratified CV of logistic regression and gradient-boosted trees → final fits → registry) on
  * `quiver gen users --rows N --seed 7` (default 1M). Side by side in one run, on the same file:
@@ -18,6 +18,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { generateUsers } from '../coordinator/gen/users.js';
 import type { JobResult } from '../shared/job.js';
 import type { TrainingReport } from '../shared/ml/report/types.js';
@@ -31,8 +32,12 @@ import { tempDir } from '../tests/helpers/tmp.js';
 import type { Row } from './harness.js';
 import { machine, printTable, PYTHON, runCluster } from './harness.js';
 
+export type ChurnModel = 'lr' | 'tree';
+
 export interface ChurnBenchOptions {
   rows: number;
+  /** Which model entries the pipeline trains (all engines alike); default both. */
+  models: ChurnModel[];
   skipCluster: boolean;
   skipPython: boolean;
 }
@@ -78,7 +83,7 @@ const AUC_TOLERANCE = 0.0005;
 /** A 1-minute load average above this before a run means the cores were not ours alone. */
 const BUSY_LOAD = 1.5;
 /** Train-report model kinds → the python scripts' names. */
-const MODEL_OF_KIND: Record<string, 'lr' | 'tree'> = { logistic: 'lr', gbt: 'tree' };
+const MODEL_OF_KIND: Record<string, ChurnModel> = { logistic: 'lr', gbt: 'tree' };
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -92,8 +97,8 @@ async function dataFile(rows: number): Promise<string> {
 }
 
 /** Runs one of the python pipelines; undefined (with a note on stderr) when it fails. */
-function runPython(script: string, csv: string, out: string): PythonResult | undefined {
-  const r = spawnSync(PYTHON, [join(SCRIPTS, script), csv, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+function runPython(script: string, csv: string, out: string, models: ChurnModel[]): PythonResult | undefined {
+  const r = spawnSync(PYTHON, [join(SCRIPTS, script), csv, out, '--models', models.join(',')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
   if (r.status !== 0) {
     console.error(`${script} not measured (${PYTHON} exited ${String(r.status ?? r.signal)}; needs python3-sklearn, python3-pandas, and for dask python3-dask + python3-distributed from apt)`);
     return undefined;
@@ -116,18 +121,25 @@ function fromPython(p: PythonResult, loadBefore: number): EngineRun {
     train: cvWall + finalWall + (s.register ?? 0),
     total: p.total,
     auc: p.cv_auc,
-    model: { lr: model('lr'), tree: model('tree') },
+    model: Object.fromEntries((['lr', 'tree'] as const).filter((m) => p.fold_fit_seconds[m] !== undefined).map((m) => [m, model(m)])),
     loadBefore,
     raw: p,
   };
 }
 
-/** The spec with the generated file in place of data/users.csv, written next to the store. */
-async function specFor(csv: string, dir: string): Promise<string> {
+/**
+ * The spec with the generated file in place of data/users.csv and only the chosen model
+ * entries in its train stage, written next to the store.
+ */
+async function specFor(csv: string, dir: string, models: ChurnModel[]): Promise<string> {
   const text = await readFile(SPEC, 'utf8');
   if (!text.includes(DATA_PLACEHOLDER)) throw new Error(`${SPEC} no longer reads ${DATA_PLACEHOLDER}: update DATA_PLACEHOLDER in benchmarks/churn.ts`);
+  const spec = parseYaml(text.replaceAll(DATA_PLACEHOLDER, csv)) as { stages: Array<{ op: string; models?: Array<{ kind: string }> }> };
+  for (const stage of spec.stages.filter((s) => s.op === 'train')) {
+    stage.models = (stage.models ?? []).filter((m) => models.includes(MODEL_OF_KIND[m.kind] ?? ('' as ChurnModel)));
+  }
   const path = join(dir, 'churn.yaml');
-  await writeFile(path, text.replaceAll(DATA_PLACEHOLDER, csv));
+  await writeFile(path, stringifyYaml(spec));
   return path;
 }
 
@@ -219,7 +231,7 @@ function report(runs: EngineRun[], rows: number): Row[] {
   printTable(`churn: ${rows.toLocaleString('en-US')} rows, end to end`, summary);
 
   const perModel: Row[] = runs.flatMap((r) =>
-    (['lr', 'tree'] as const).map((m) => {
+    (['lr', 'tree'] as const).filter((m) => r.model[m] !== undefined).map((m) => {
       const s = r.model[m];
       const b = base?.model[m];
       const seconds = s === undefined ? NaN : s.cv + s.final;
@@ -267,12 +279,12 @@ export async function benchChurn(opts: ChurnBenchOptions): Promise<Row[]> {
       for (const [script, name] of [['sklearn_pipeline.py', 'sklearn'], ['dask_pipeline.py', 'dask']] as const) {
         console.error(`${name}: running`);
         const loadBefore = load1();
-        const p = runPython(script, csv, join(tmp.path, `${name}.json`));
+        const p = runPython(script, csv, join(tmp.path, `${name}.json`), opts.models);
         if (p !== undefined) runs.push(fromPython(p, loadBefore));
       }
     }
     if (existsSync(SPEC)) {
-      const specPath = await specFor(csv, tmp.path);
+      const specPath = await specFor(csv, tmp.path, opts.models);
       console.error('quiver local: running');
       runs.push(await quiverLocal(specPath, join(tmp.path, 'store'), load1()));
       if (!opts.skipCluster) {
@@ -286,8 +298,9 @@ export async function benchChurn(opts: ChurnBenchOptions): Promise<Row[]> {
     await tmp.cleanup();
   }
   const rows = report(runs, opts.rows);
-  const out = join(outDir, `churn-${opts.rows}.json`);
-  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), machine: machine(), rows: opts.rows, file: csv, runs }, null, 2));
+  const suffix = opts.models.length === 2 ? '' : `-${opts.models.join('-')}`;
+  const out = join(outDir, `churn-${opts.rows}${suffix}.json`);
+  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), machine: machine(), rows: opts.rows, models: opts.models, file: csv, runs }, null, 2));
   console.error(`wrote ${out}`);
   return rows;
 }

@@ -3,6 +3,7 @@
  * store), timing, and the result table printed and appended to a JSON log.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,19 @@ export function python(code: string, what: string): { seconds: number; rows: num
   return { seconds: seconds!, rows: rows! };
 }
 
+/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`; resolves once it has exited. */
+function stopProcess(p: ChildProcess, graceMs: number): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
 export interface ClusterEnv {
   natsUrl: string;
   s3: { endpoint: string; accessKey: string; secretKey: string };
@@ -95,7 +109,8 @@ export async function runCluster(env: ClusterEnv, spec: JobSpec, workers: number
     if (result.status !== 'succeeded') throw new Error(`benchmark job failed: ${JSON.stringify(result.errors)}`);
     return { result, seconds };
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
+    // Workers first, while their bus still exists: each drains and exits, or is killed.
+    await Promise.all(procs.map((p) => stopProcess(p, 15_000)));
     const destroy = (bus as { destroy?: () => Promise<void> }).destroy;
     if (destroy !== undefined) await destroy.call(bus);
     await bus.close();

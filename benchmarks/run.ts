@@ -4,12 +4,25 @@
  */
 import { setLogLevel } from '../shared/log.js';
 import { benchChurn } from './churn.js';
+import type { ChurnModel } from './churn.js';
 import { benchDispatch } from './dispatch.js';
 import { machine } from './harness.js';
 import { benchIngest } from './ingest.js';
 import { benchSources } from './sources.js';
 
 const [scenario, ...rest] = process.argv.slice(2);
+
+/** `--models lr,tree` (default both): which churn models every engine trains. */
+function churnModels(): ChurnModel[] {
+  const i = rest.indexOf('--models');
+  const names = i >= 0 ? (rest[i + 1] ?? '').split(',').map((m) => m.trim()) : ['lr', 'tree'];
+  const bad = names.filter((m) => m !== 'lr' && m !== 'tree');
+  if (bad.length > 0 || names.length === 0) {
+    console.error(`--models ${rest[i + 1] ?? ''}: use lr, tree or lr,tree`);
+    process.exit(2);
+  }
+  return (['lr', 'tree'] as const).filter((m) => names.includes(m));
+}
 const flag = (name: string, dflt: number): number => {
   const i = rest.indexOf(`--${name}`);
   return i >= 0 ? Number(rest[i + 1]) : dflt;
@@ -28,7 +41,7 @@ switch (scenario) {
     await benchSources({ rows: flag('rows', 1_000_000) });
     break;
   case 'churn':
-    await benchChurn({ rows: flag('rows', 1_000_000), skipCluster: rest.includes('--skip-cluster'), skipPython: rest.includes('--skip-python') });
+    await benchChurn({ rows: flag('rows', 1_000_000), models: churnModels(), skipCluster: rest.includes('--skip-cluster'), skipPython: rest.includes('--skip-python') });
     break;
   default:
     console.error('usage: npm run bench -- <dispatch|ingest|sources|churn> [--tasks N] [--rows N]');

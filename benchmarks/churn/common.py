@@ -44,6 +44,15 @@ FOLDS = 5
 MODELS = ("lr", "tree")
 
 
+def parse_models(text):
+    """`--models lr,tree` → a tuple in MODELS order; an unknown name is an error naming the choices."""
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    bad = [m for m in names if m not in MODELS]
+    if bad or not names:
+        raise SystemExit(f"--models {text!r}: use a comma-separated subset of {','.join(MODELS)}")
+    return tuple(m for m in MODELS if m in names)
+
+
 def clean_country(country):
     """Trim + upper-case (a pandas or dask Series of strings; missing stays missing)."""
     return country.str.strip().str.upper()

@@ -31,7 +31,7 @@ import joblib
 from distributed import Client, LocalCluster, wait
 from sklearn.metrics import roc_auc_score
 
-from common import FEATURES, LABEL, MODELS, Timer, clean_country, cv_splits, derive, make_pipeline, versions, write_result
+from common import FEATURES, LABEL, MODELS, Timer, parse_models, clean_country, cv_splits, derive, make_pipeline, versions, write_result
 
 # Columns that hold missing values must be read as float in every block, whatever the sample says.
 DTYPES = {
@@ -69,7 +69,9 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--workers", type=int, default=2, help="worker processes, one thread each (default 2)")
     ap.add_argument("--blocksize", default="16MB", help="read_csv block size (default 16MB)")
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of lr,tree (default both)")
     args = ap.parse_args()
+    models = parse_models(args.models)
 
     start = time.perf_counter()
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -99,12 +101,12 @@ def main():
 
         with t.stage("cv"):
             split_futures = client.scatter(splits, broadcast=True)
-            jobs = [(name, i, client.submit(fit_fold, frame, name, s, pure=False)) for name in MODELS for i, s in enumerate(split_futures)]
+            jobs = [(name, i, client.submit(fit_fold, frame, name, s, pure=False)) for name in models for i, s in enumerate(split_futures)]
             wait([f for _, _, f in jobs])
         fold = {(name, i): f.result() for name, i, f in jobs}
 
         with t.stage("final"):
-            finals = {name: client.submit(fit_final, frame, name, pure=False) for name in MODELS}
+            finals = {name: client.submit(fit_final, frame, name, pure=False) for name in models}
             wait(list(finals.values()))
 
         with tempfile.TemporaryDirectory(prefix="churn-dask-") as registry:
@@ -118,8 +120,8 @@ def main():
         info["model_bytes"] = sizes
         info["final_fit_seconds"] = {name: s for name, (_, s) in fitted.items()}
 
-        fold_aucs = {name: [fold[(name, i)][0] for i in range(len(splits))] for name in MODELS}
-        fold_seconds = {name: [fold[(name, i)][1] for i in range(len(splits))] for name in MODELS}
+        fold_aucs = {name: [fold[(name, i)][0] for i in range(len(splits))] for name in models}
+        fold_seconds = {name: [fold[(name, i)][1] for i in range(len(splits))] for name in models}
         info["cv_task_seconds"] = {name: sum(s) for name, s in fold_seconds.items()}
         write_result(args.out, {
             "engine": f"Dask distributed ({args.workers} workers x 1 thread)",

@@ -22,7 +22,7 @@ import joblib
 import pandas as pd
 from sklearn.model_selection import cross_validate
 
-from common import FEATURES, LABEL, MODELS, Timer, clean_country, cv_splits, derive, features_transformer, make_pipeline, versions, write_result
+from common import FEATURES, LABEL, MODELS, Timer, parse_models, clean_country, cv_splits, derive, features_transformer, make_pipeline, versions, write_result
 
 
 def main():
@@ -30,7 +30,9 @@ def main():
     ap.add_argument("csv")
     ap.add_argument("out")
     ap.add_argument("--n-jobs", type=int, default=2, help="folds fitted at a time by cross_validate (default 2)")
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of lr,tree (default both)")
     args = ap.parse_args()
+    models = parse_models(args.models)
 
     t = Timer()
     with t.stage("read"):
@@ -53,12 +55,12 @@ def main():
     info["features_fit_transform"] = time.perf_counter() - start
 
     cv = {}
-    for name in MODELS:
+    for name in models:
         with t.stage(f"cv_{name}"):
             cv[name] = cross_validate(make_pipeline(name), X, y, cv=splits, scoring="roc_auc", n_jobs=args.n_jobs)
 
     fitted = {}
-    for name in MODELS:
+    for name in models:
         with t.stage(f"final_{name}"):
             fitted[name] = make_pipeline(name).fit(X, y)
 
@@ -70,7 +72,8 @@ def main():
                 joblib.dump({"name": "churn", "model": name, "pipeline": pipe, "features": FEATURES, "cv_auc": float(cv[name]["test_score"].mean())}, path)
                 sizes[name] = os.path.getsize(path)
     info["model_bytes"] = sizes
-    info["lr_iterations"] = int(fitted["lr"].named_steps["model"].n_iter_[0])
+    if "lr" in fitted:
+        info["lr_iterations"] = int(fitted["lr"].named_steps["model"].n_iter_[0])
 
     write_result(args.out, {
         "engine": "pandas + scikit-learn",
@@ -78,9 +81,9 @@ def main():
         "total": sum(t.stages.values()),
         "rows": rows,
         "rows_clean": len(df),
-        "cv_auc": {name: float(cv[name]["test_score"].mean()) for name in MODELS},
-        "fold_aucs": {name: cv[name]["test_score"].tolist() for name in MODELS},
-        "fold_fit_seconds": {name: cv[name]["fit_time"].tolist() for name in MODELS},
+        "cv_auc": {name: float(cv[name]["test_score"].mean()) for name in models},
+        "fold_aucs": {name: cv[name]["test_score"].tolist() for name in models},
+        "fold_fit_seconds": {name: cv[name]["fit_time"].tolist() for name in models},
         "params": {"n_jobs": args.n_jobs, "folds": len(splits)},
         "info": info,
         "versions": versions(),

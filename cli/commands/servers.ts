@@ -105,11 +105,25 @@ export function registerServerCommands<T extends CommonArgs>(y: Argv<T>): Argv<T
         await worker.start();
         process.stdout.write(`quiver worker ${worker.id} running with ${worker.threads} thread(s) (nats ${argv.nats})\n`);
         const stop = await Promise.race([untilSignal(), waitFailed(worker)]);
+        // Drain gets the grace time; a bus that is gone (NATS stopped, streams deleted) must not
+        // keep the process alive past it, retrying forever: then the exit is forced.
+        forceExitAfter(argv.grace + FORCE_EXIT_MARGIN_MS, 'worker');
         if (stop === 'failed') throw new QuiverError('BUS_FAILED', 'worker lost its task bus; see the log above');
         await worker.close();
         await bus.close();
       }),
     );
+}
+
+/** How long past the grace time a stopping worker may take to hand back tasks and disconnect. */
+const FORCE_EXIT_MARGIN_MS = 10_000;
+
+/** Exits the process (code 1) if it is still running `ms` from now. */
+function forceExitAfter(ms: number, what: string): void {
+  setTimeout(() => {
+    logger('cli').error({ ms }, `${what} did not stop within ${ms} ms of the signal (the bus or store may be unreachable): exiting`);
+    process.exit(1);
+  }, ms).unref();
 }
 
 async function waitFailed(worker: QuiverWorker): Promise<'failed'> {
