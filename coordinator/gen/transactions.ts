@@ -19,7 +19,7 @@
  */
 import { QuiverError } from '../../shared/errors.js';
 import { Rng, Weighted } from './prng.js';
-import { openTextSink, WRITE_CHARS } from './sink.js';
+import { openTextSink, writeError } from './sink.js';
 import { formatFromPath } from './users.js';
 import { AS_OF_DAY, DAY_MS, dayText, isDuplicateRow, PAD2, userRowSource } from './user-rows.js';
 import { PLANS } from './vocab.js';
@@ -146,8 +146,6 @@ export async function generateTransactions(opts: GenerateTransactionsOptions): P
     if (format === 'csv') await sink.write(TRANSACTION_COLUMNS.join(',') + '\n');
     let done = 0;
     let cumulative = 0;
-    let pieces: string[] = [];
-    let pieceChars = 0;
     let times = new Float64Array(64);
     for (let u = 0; u < p.count && done < opts.rows; u++) {
       // Cumulative rounding: the counts add up to exactly `rows`, and a zero weight gives none.
@@ -176,21 +174,13 @@ export async function generateTransactions(opts: GenerateTransactionsOptions): P
         const txId = done + j + 1;
         lines[j] = format === 'csv' ? `${txId},${id},${ts},${amount},${category}` : `{"tx_id":${txId},"user_id":${id},"ts":"${ts}","amount":${amount},"category":"${category}"}`;
       }
-      const text = lines.join('\n') + '\n';
-      pieces.push(text);
-      pieceChars += text.length;
       done = end;
-      if (pieceChars >= WRITE_CHARS || done === opts.rows) {
-        await sink.write(pieces.join(''));
-        pieces = [];
-        pieceChars = 0;
-        opts.onProgress?.(done, opts.rows);
-      }
+      if (await sink.append(lines.join('\n') + '\n', done === opts.rows)) opts.onProgress?.(done, opts.rows);
     }
     bytes = await sink.close();
   } catch (err) {
     sink.destroy();
-    throw QuiverError.nonRetryable('STORE_FAILED', `could not write ${opts.out}: ${(err as Error).message}; check the path and free space`, { cause: err });
+    throw writeError(opts.out, err);
   }
   return { rows: opts.rows, users: p.count, activeUsers, bytes, seconds: (performance.now() - t0) / 1000 };
 }

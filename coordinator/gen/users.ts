@@ -17,7 +17,7 @@
  */
 import { QuiverError } from '../../shared/errors.js';
 import { Rng } from './prng.js';
-import { openTextSink, WRITE_CHARS } from './sink.js';
+import { openTextSink, writeError } from './sink.js';
 import { isDuplicateRow, userRowSource, USER_COLUMNS } from './user-rows.js';
 import type { UserRow } from './user-rows.js';
 
@@ -102,8 +102,6 @@ export async function generateUsers(opts: GenerateUsersOptions): Promise<Generat
     // Lines are joined in small batches so the many small strings die young (cheap GC), then
     // written in ~1 MB pieces.
     const batch = new Array<string>(BATCH_ROWS);
-    let pieces: string[] = [];
-    let pieceChars = 0;
     while (done < opts.rows) {
       const count = Math.min(BATCH_ROWS, opts.rows - done);
       batch.length = count;
@@ -112,21 +110,13 @@ export async function generateUsers(opts: GenerateUsersOptions): Promise<Generat
         if (!dup) previous = line(next());
         batch[i] = previous;
       }
-      const text = batch.join('\n') + '\n';
-      pieces.push(text);
-      pieceChars += text.length;
       done += count;
-      if (pieceChars >= WRITE_CHARS || done === opts.rows) {
-        await sink.write(pieces.join(''));
-        pieces = [];
-        pieceChars = 0;
-        opts.onProgress?.(done, opts.rows);
-      }
+      if (await sink.append(batch.join('\n') + '\n', done === opts.rows)) opts.onProgress?.(done, opts.rows);
     }
     bytes = await sink.close();
   } catch (err) {
     sink.destroy();
-    throw QuiverError.nonRetryable('STORE_FAILED', `could not write ${opts.out}: ${(err as Error).message}; check the path and free space`, { cause: err });
+    throw writeError(opts.out, err);
   }
   return { rows: opts.rows, bytes, seconds: (performance.now() - t0) / 1000 };
 }
