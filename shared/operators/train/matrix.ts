@@ -88,15 +88,14 @@ export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes
   // matrix is allocated once.
   let nTrain = 0;
   let nTest = 0;
-  const trainAt = slices.map((bytes) => {
-    const at = new Int32Array(bytes.length).fill(-1);
-    for (let r = 0; r < bytes.length; r++) if (inTrain(bytes[r]!, split)) at[r] = nTrain++;
-    return at;
-  });
-  const testAt = slices.map((bytes) => {
-    const at = new Int32Array(bytes.length).fill(-1);
-    if (split !== null) for (let r = 0; r < bytes.length; r++) if (inTest(bytes[r]!, split)) at[r] = nTest++;
-    return at;
+  const at = slices.map((bytes) => {
+    const tr = new Int32Array(bytes.length).fill(-1);
+    const te = new Int32Array(bytes.length).fill(-1);
+    for (let r = 0; r < bytes.length; r++) {
+      if (inTrain(bytes[r]!, split)) tr[r] = nTrain++;
+      else if (split !== null && inTest(bytes[r]!, split)) te[r] = nTest++;
+    }
+    return { tr, te };
   });
   // Every cell of both matrices is written below, so reused memory needs no clearing.
   const train = matrixOf('train', nTrain * cols);
@@ -107,8 +106,7 @@ export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes
     const bytes = slices[i]!;
     const { columns } = featureColumns(pipeline, input.frame);
     const y = targets(input.labels, classes);
-    const tr = trainAt[i]!;
-    const te = testAt[i]!;
+    const { tr, te } = at[i]!;
     for (let r = 0; r < bytes.length; r++) {
       if (bytes[r] === EXCLUDED) continue;
       if (Number.isNaN(y[r]!)) throw QuiverError.nonRetryable('INTERNAL', `row ${r} of ${input.uri} has no label but its fold mask keeps it`);
