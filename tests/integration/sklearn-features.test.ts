@@ -22,14 +22,9 @@ import { fitPipelineLocal, resolvePipeline, toMatrix, transformFrame } from '../
 import type { FittedPipeline, Frame, StepSpec } from '../../shared/ml/features/index.js';
 import { argsortBy, npArgsort } from '../../shared/ml/features/argsort.js';
 import { gauss, genFrame, shardFrame } from '../unit/features-gen.js';
+import { PY, sklearnOrSkip } from '../helpers/sklearn.js';
 
-const PY = '/usr/bin/python3';
-const probe = spawnSync(PY, ['-c', 'import sklearn, numpy; print(sklearn.__version__)'], { encoding: 'utf8' });
-const haveSklearn = probe.status === 0;
-if (!haveSklearn && process.env.CI === 'true') {
-  test('scikit-learn is installed', () => assert.fail(`${PY} cannot import sklearn: apt-get install python3-sklearn (${probe.stderr})`));
-}
-const skip = haveSklearn ? false : 'scikit-learn not installed at /usr/bin/python3 (apt-get install python3-sklearn)';
+const { haveSklearn, skip } = sklearnOrSkip();
 const log = logger('test.sklearn-features');
 
 const PYCODE = String.raw`

@@ -21,14 +21,9 @@ import type { LearningTask } from '../../shared/ml/models/types.js';
 import { fitGbt, predictGbt } from '../../shared/ml/trees/index.js';
 import type { GbtParamsInput } from '../../shared/ml/trees/index.js';
 import { mulberry32 } from '../../shared/prng.js';
+import { PY, sklearnOrSkip } from '../helpers/sklearn.js';
 
-const PY = '/usr/bin/python3';
-const probe = spawnSync(PY, ['-c', 'import sklearn, numpy; print(sklearn.__version__)'], { encoding: 'utf8' });
-const haveSklearn = probe.status === 0;
-if (!haveSklearn && process.env.CI === 'true') {
-  test('scikit-learn is installed', () => assert.fail(`${PY} cannot import sklearn: apt-get install python3-sklearn (${probe.stderr})`));
-}
-const skip = haveSklearn ? false : 'scikit-learn not installed at /usr/bin/python3 (apt-get install python3-sklearn)';
+const { haveSklearn, skip } = sklearnOrSkip();
 const log = logger('test.sklearn-gbt');
 
 interface Case {

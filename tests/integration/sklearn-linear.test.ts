@@ -22,14 +22,9 @@ import type { DesignMatrix, LogisticModel } from '../../shared/ml/linear/index.j
 import { logger } from '../../shared/log.js';
 import { logisticObjective } from '../../shared/ml/linear/logistic-loss.js';
 import { classWeights, encodeLabels } from '../../shared/ml/linear/labels.js';
+import { PY, sklearnOrSkip } from '../helpers/sklearn.js';
 
-const PY = '/usr/bin/python3';
-const probe = spawnSync(PY, ['-c', 'import sklearn, numpy; print(sklearn.__version__)'], { encoding: 'utf8' });
-const haveSklearn = probe.status === 0;
-if (!haveSklearn && process.env.CI === 'true') {
-  test('scikit-learn is installed', () => assert.fail(`${PY} cannot import sklearn: apt-get install python3-sklearn (${probe.stderr})`));
-}
-const skip = haveSklearn ? false : 'scikit-learn not installed at /usr/bin/python3 (apt-get install python3-sklearn)';
+const { haveSklearn, skip } = sklearnOrSkip();
 const log = logger('test.sklearn-linear');
 
 function gauss(r: () => number): number {
