@@ -67,10 +67,29 @@ export function checkWeights(weights: NumericArray | undefined, n: number, name 
 
 /** Sorted distinct values (numeric order, as `np.unique` / `unique_labels`). */
 export function uniqueSorted(...arrays: Float64Array[]): number[] {
-  const seen = new Set<number>();
-  for (const a of arrays) for (const v of a) seen.add(v === 0 ? 0 : v);
-  return [...seen].sort((a, b) => a - b);
+  // Labels are usually a handful of classes: a short list beats a Set until it grows.
+  const few: number[] = [];
+  let seen: Set<number> | null = null;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i] === 0 ? 0 : a[i]!;
+      if (seen !== null) {
+        seen.add(v);
+        continue;
+      }
+      let at = 0;
+      while (at < few.length && few[at] !== v) at++;
+      if (at === few.length) {
+        few.push(v);
+        if (few.length > FEW_LABELS) seen = new Set(few);
+      }
+    }
+  }
+  return [...(seen ?? few)].sort((a, b) => a - b);
 }
+
+/** Distinct values kept in a list by {@link uniqueSorted} before it switches to a Set. */
+const FEW_LABELS = 16;
 
 function pairwise(a: ArrayLike<number>, start: number, n: number): number {
   if (n < 8) {

@@ -38,21 +38,20 @@ export function logLoss(yTrue: NumericArray, yPred: NumericArray | ProbaRows, op
   }
   const index = new Map<number, number>();
   classes.forEach((c, i) => index.set(c, i));
-  const rows = toRows(yPred, t.length, eps);
   const k = classes.length;
   const loss = new Float64Array(t.length);
+  const row = new Float64Array(k);
+  const rowsGiven = Array.isArray(yPred) && yPred.length > 0 && typeof yPred[0] !== 'number';
+  if (yPred.length !== t.length) throw inputInvalid(`yPred: has ${yPred.length} values but yTrue has ${t.length}; pass one prediction per sample`);
   for (let i = 0; i < t.length; i++) {
-    const row = rows[i]!;
-    if (row.length !== k) {
-      throw inputInvalid(`yPred[${i}]: has ${row.length} probabilities but there are ${k} classes (${classes.join(', ')}); pass the labels option or one column per class`);
+    const width = clippedRow(yPred, rowsGiven, i, eps, row);
+    if (width !== k) {
+      throw inputInvalid(`yPred[${i}]: has ${width} probabilities but there are ${k} classes (${classes.join(', ')}); pass the labels option or one column per class`);
     }
     const c = index.get(t[i]!);
     if (c === undefined) throw inputInvalid(`yTrue[${i}]: label ${t[i]} is not among labels ${classes.join(', ')}`);
-    const sum = npSum(row);
-    // -xlogy(onehot, p).sum(): only the true class contributes.
-    const terms = new Float64Array(k);
-    terms[c] = Math.log(row[c]! / sum);
-    loss[i] = -npSum(terms);
+    // -xlogy(onehot, p).sum(): only the true class's term is not 0, so the sum is that term.
+    loss[i] = -Math.log(row[c]! / npSum(row));
   }
   if (options.normalize ?? true) return weightedMean(loss, w);
   if (w === undefined) return npSum(loss);
@@ -63,15 +62,32 @@ function clip(v: number, eps: number): number {
   return Math.min(Math.max(v, eps), 1 - eps);
 }
 
-function toRows(yPred: NumericArray | ProbaRows, n: number, eps: number): Float64Array[] {
-  const rowsGiven = Array.isArray(yPred) && yPred.length > 0 && typeof yPred[0] !== 'number';
-  if (yPred.length !== n) throw inputInvalid(`yPred: has ${yPred.length} values but yTrue has ${n}; pass one prediction per sample`);
-  const out: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const raw = rowsGiven ? toF64((yPred as ProbaRows)[i]!) : Float64Array.of((yPred as NumericArray)[i]!);
-    for (const v of raw) if (!Number.isFinite(v)) throw inputInvalid(`yPred[${i}]: holds ${v}; probabilities must be finite`);
-    const c = Float64Array.from(raw, (v) => clip(v, eps));
-    out.push(c.length === 1 ? Float64Array.of(1 - c[0]!, c[0]!) : c);
+/**
+ * Writes row i of yPred, clipped to [eps, 1 − eps], into `out` (a 1-D yPred gives [1 − p, p]);
+ * returns its width. A row of another width than `out` is not written.
+ */
+function clippedRow(yPred: NumericArray | ProbaRows, rowsGiven: boolean, i: number, eps: number, out: Float64Array): number {
+  if (!rowsGiven) {
+    const v = (yPred as NumericArray)[i]!;
+    if (!Number.isFinite(v)) throw inputInvalid(`yPred[${i}]: holds ${v}; probabilities must be finite`);
+    if (out.length !== 2) return 2;
+    const c = clip(v, eps);
+    out[0] = 1 - c;
+    out[1] = c;
+    return 2;
   }
-  return out;
+  const raw = (yPred as ProbaRows)[i]!;
+  for (let c = 0; c < raw.length; c++) {
+    if (!Number.isFinite(raw[c]!)) throw inputInvalid(`yPred[${i}]: holds ${raw[c]}; probabilities must be finite`);
+  }
+  if (raw.length === 1) {
+    if (out.length !== 2) return 2;
+    const c = clip(raw[0]!, eps);
+    out[0] = 1 - c;
+    out[1] = c;
+    return 2;
+  }
+  if (raw.length !== out.length) return raw.length;
+  for (let c = 0; c < raw.length; c++) out[c] = clip(raw[c]!, eps);
+  return raw.length;
 }

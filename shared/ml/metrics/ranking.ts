@@ -80,7 +80,59 @@ function binaryClfCurve(yTrue: NumericArray, yScore: NumericArray, options: Curv
   const pos = resolvePosLabel(t, options.posLabel);
   const n = t.length;
   if (n === 0) throw inputInvalid('sampleWeight: every weight is 0; give at least one sample a positive weight');
-  // np.argsort(kind='mergesort')[::-1]: stable ascending, then reversed.
+  return w === undefined ? unweightedCurve(t, s, pos) : weightedCurve(t, s, pos, w);
+}
+
+/**
+ * The unweighted curve without an index sort: the positives' and the negatives' scores are
+ * sorted apart (typed-array sorts) and merged from the top. Only cumulative counts at the end
+ * of each run of equal scores are kept, so the order inside a run (which sklearn's stable
+ * mergesort fixes) does not change the result.
+ */
+function unweightedCurve(t: Float64Array, s: Float64Array, pos: number): ClfCurve {
+  let nP = 0;
+  for (let i = 0; i < t.length; i++) if (t[i] === pos) nP++;
+  const P = new Float64Array(nP);
+  const N = new Float64Array(t.length - nP);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === pos) P[a++] = s[i]!;
+    else N[b++] = s[i]!;
+  }
+  P.sort();
+  N.sort();
+  const cap = t.length;
+  const tps = new Float64Array(cap);
+  const fps = new Float64Array(cap);
+  const thresholds = new Float64Array(cap);
+  let i = P.length - 1;
+  let j = N.length - 1;
+  let cumT = 0;
+  let cumF = 0;
+  let m = 0;
+  while (i >= 0 || j >= 0) {
+    // The next (largest remaining) score; every row holding it joins this run.
+    const v = j < 0 || (i >= 0 && P[i]! >= N[j]!) ? P[i]! : N[j]!;
+    while (i >= 0 && P[i] === v) {
+      cumT++;
+      i--;
+    }
+    while (j >= 0 && N[j] === v) {
+      cumF++;
+      j--;
+    }
+    tps[m] = cumT;
+    fps[m] = cumF;
+    thresholds[m] = v;
+    m++;
+  }
+  return { fps: fps.slice(0, m), tps: tps.slice(0, m), thresholds: thresholds.slice(0, m) };
+}
+
+/** The weighted curve: a stable index sort (np.argsort(kind='mergesort')[::-1]), as sklearn. */
+function weightedCurve(t: Float64Array, s: Float64Array, pos: number, w: Float64Array): ClfCurve {
+  const n = t.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => s[a]! - s[b]!).reverse();
   const yT = new Float64Array(n);
   const sc = new Float64Array(n);
@@ -89,7 +141,7 @@ function binaryClfCurve(yTrue: NumericArray, yScore: NumericArray, options: Curv
     const i = order[k]!;
     yT[k] = t[i] === pos ? 1 : 0;
     sc[k] = s[i]!;
-    wt[k] = w === undefined ? 1 : w[i]!;
+    wt[k] = w[i]!;
   }
   const idx: number[] = [];
   for (let k = 0; k + 1 < n; k++) if (sc[k + 1]! - sc[k]! !== 0) idx.push(k);
@@ -104,10 +156,10 @@ function binaryClfCurve(yTrue: NumericArray, yScore: NumericArray, options: Curv
     const end = idx[j]!;
     for (; k <= end; k++) {
       cumT += yT[k]! * wt[k]!;
-      if (w !== undefined) cumF += (1 - yT[k]!) * wt[k]!;
+      cumF += (1 - yT[k]!) * wt[k]!;
     }
     tps[j] = cumT;
-    fps[j] = w === undefined ? 1 + end - cumT : cumF;
+    fps[j] = cumF;
     thresholds[j] = sc[end]!;
   }
   return { fps, tps, thresholds };

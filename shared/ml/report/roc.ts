@@ -75,25 +75,29 @@ function visvalingam(x: readonly number[], y: readonly number[], idx: readonly n
     const c = idx[next[k]!]!;
     return Math.abs((x[b]! - x[a]!) * (y[c]! - y[b]!) - (y[b]! - y[a]!) * (x[c]! - x[b]!)) / 2;
   };
-  const heap = new MinHeap();
-  for (let k = 1; k < m - 1; k++) heap.push({ area: area(k), k, version: 0 });
+  // Each removal pushes at most 2 entries: m + 2m slots are enough.
+  const heap = new MinHeap(3 * m);
+  for (let k = 1; k < m - 1; k++) heap.push(area(k), k, 0);
   let left = m;
   let floor = 0;
   while (left > maxPoints) {
-    const e = heap.pop()!;
-    if (e.version !== version[e.k]) continue;
+    const k = heap.topK();
+    const a = heap.topArea();
+    const v = heap.topVersion();
+    heap.pop();
+    if (v !== version[k]) continue;
     // Effective areas never decrease, so a point is never ranked below one removed before it.
-    floor = Math.max(floor, e.area);
-    const p = prev[e.k]!;
-    const q = next[e.k]!;
+    floor = Math.max(floor, a);
+    const p = prev[k]!;
+    const q = next[k]!;
     next[p] = q;
     prev[q] = p;
-    version[e.k] = -1;
+    version[k] = -1;
     left--;
     for (const nb of [p, q]) {
       if (nb === 0 || nb === m - 1) continue;
       version[nb]!++;
-      heap.push({ area: Math.max(floor, area(nb)), k: nb, version: version[nb]! });
+      heap.push(Math.max(floor, area(nb)), nb, version[nb]!);
     }
   }
   const out: number[] = [];
@@ -101,47 +105,79 @@ function visvalingam(x: readonly number[], y: readonly number[], idx: readonly n
   return out;
 }
 
-interface Entry {
-  area: number;
-  k: number;
-  version: number;
-}
-
-/** Binary min-heap by (area, k): a total order, so pops are deterministic. */
+/** Binary min-heap of (area, k, version) by (area, k): a total order, so pops are deterministic. */
 class MinHeap {
-  private readonly items: Entry[] = [];
+  private readonly area: Float64Array;
+  private readonly k: Int32Array;
+  private readonly version: Int32Array;
+  private size = 0;
 
-  push(e: Entry): void {
-    const a = this.items;
-    a.push(e);
-    let i = a.length - 1;
+  constructor(capacity: number) {
+    this.area = new Float64Array(capacity);
+    this.k = new Int32Array(capacity);
+    this.version = new Int32Array(capacity);
+  }
+
+  topArea(): number {
+    return this.area[0]!;
+  }
+
+  topK(): number {
+    return this.k[0]!;
+  }
+
+  topVersion(): number {
+    return this.version[0]!;
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.area[i]!;
+    const b = this.area[j]!;
+    return a < b || (a === b && this.k[i]! < this.k[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const { area, k, version } = this;
+    const a = area[i]!;
+    area[i] = area[j]!;
+    area[j] = a;
+    const kk = k[i]!;
+    k[i] = k[j]!;
+    k[j] = kk;
+    const v = version[i]!;
+    version[i] = version[j]!;
+    version[j] = v;
+  }
+
+  push(area: number, k: number, version: number): void {
+    let i = this.size++;
+    this.area[i] = area;
+    this.k[i] = k;
+    this.version[i] = version;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!less(a[i]!, a[parent]!)) break;
-      [a[i], a[parent]] = [a[parent]!, a[i]!];
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
       i = parent;
     }
   }
 
-  pop(): Entry | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length === 0 || last === undefined) return top;
-    a[0] = last;
+  pop(): void {
+    const last = --this.size;
+    if (last === 0) return;
+    this.area[0] = this.area[last]!;
+    this.k[0] = this.k[last]!;
+    this.version[0] = this.version[last]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let s = i;
-      if (l < a.length && less(a[l]!, a[s]!)) s = l;
-      if (r < a.length && less(a[r]!, a[s]!)) s = r;
+      if (l < last && this.less(l, s)) s = l;
+      if (r < last && this.less(r, s)) s = r;
       if (s === i) break;
-      [a[i], a[s]] = [a[s]!, a[i]!];
+      this.swap(i, s);
       i = s;
     }
-    return top;
   }
 }
-
-const less = (a: Entry, b: Entry): boolean => a.area < b.area || (a.area === b.area && a.k < b.k);

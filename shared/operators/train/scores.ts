@@ -9,7 +9,11 @@ import type { LearningTask } from '../../ml/models/types.js';
 
 /** Predicted class index per row: P ≥ threshold (binary), argmax (multiclass). */
 export function predictedClasses(task: LearningTask, scores: Float64Array, k: number, threshold = 0.5): Float64Array {
-  if (task === 'binary') return Float64Array.from(scores, (p) => (p >= threshold ? 1 : 0));
+  if (task === 'binary') {
+    const out = new Float64Array(scores.length);
+    for (let i = 0; i < scores.length; i++) out[i] = scores[i]! >= threshold ? 1 : 0;
+    return out;
+  }
   const n = scores.length / k;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
