@@ -125,7 +125,9 @@ export class JobRunner {
       for (;;) {
         const phase = st.phases.length - 1;
         this.deps.emit({ type: 'stage', jobId: this.state.jobId, stage: st.id, status: 'running', phase, tasks: st.phases[phase]!.tasks.length, at: Date.now() });
+        const began = Date.now();
         await this.runPhase(st, phase);
+        (st.phaseSeconds ??= [])[phase] = (Date.now() - began) / 1000;
         const done: PhaseOutcome[] = st.phases.map((p, k) => ({ phase: k, tasks: p.tasks.map((t) => t.output!) }));
         const next = op.next === undefined ? null : await op.next(ctx, done);
         if (next === null) {

@@ -84,6 +84,7 @@ function stageResult(state: JobState, stage: StageState): StageResult {
       phases: stage.phases.length,
     },
     seconds,
+    phaseSeconds: Array.from({ length: stage.phases.length }, (_, k) => stage.phaseSeconds?.[k] ?? 0),
     rowsIn: first.reduce((n, t) => n + num(t.output?.stats, 'rowsIn'), 0),
     rowsOut: stage.output?.rows ?? 0,
     quarantined: all.reduce((n, t) => n + num(t.output?.stats, 'quarantined'), 0),

@@ -41,6 +41,8 @@ export interface StageState {
   op: string;
   status: StageStatus;
   phases: PhaseRecord[];
+  /** Wall seconds of each phase, from its first dispatch until its last task succeeded. */
+  phaseSeconds?: number[];
   output?: Dataset;
   startedAt?: number;
   finishedAt?: number;
@@ -80,6 +82,8 @@ export interface StageResult {
   status: StageStatus;
   tasks: { total: number; succeeded: number; failed: number; retries: number; phases: number };
   seconds: number;
+  /** Wall seconds of each phase (the rest of `seconds` is the coordinator planning between them). */
+  phaseSeconds: number[];
   rowsIn: number;
   rowsOut: number;
   quarantined: number;

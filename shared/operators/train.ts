@@ -31,6 +31,7 @@ import { emptyState, fitPassKernel, mergePass, partName as fitPartName, pipeline
 import type { FitPassParams, FitState } from './pipeline/fit.js';
 import { singleInput, stageSchema, storeRootOf } from './rowwise.js';
 import { foldsKernel, labelsKernel, labelsName, maskName } from './train/labels.js';
+import { shardColumns } from './train/shard-cache.js';
 import type { FoldsParams } from './train/labels.js';
 import { sortClasses, splitsOf } from './train/masks.js';
 import type { Split } from './train/masks.js';
@@ -215,6 +216,15 @@ function taskSeconds(tasks: readonly TaskOutput[]): number {
   return tasks.reduce((n, t) => n + ((t.stats.seconds as number | undefined) ?? 0), 0);
 }
 
+/** Model-task seconds by step (assemble, fit, predict, metrics, write), summed: `<step>Seconds`. */
+function stepTimings(tasks: readonly TaskOutput[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of tasks) {
+    for (const [step, s] of Object.entries((t.stats.steps as Record<string, number> | undefined) ?? {})) out[`${step}Seconds`] = (out[`${step}Seconds`] ?? 0) + s;
+  }
+  return out;
+}
+
 async function finishStage(ctx: PlanContext, r: Replay): Promise<TrainingReport> {
   const full = JSON.parse(new TextDecoder().decode(await ctx.store.get(pipelineUri(ctx.stagePrefix, 'full')))) as FittedPipeline;
   const best = bestCandidates(r.plan, r.cvTasks);
@@ -236,7 +246,7 @@ async function finishStage(ctx: PlanContext, r: Replay): Promise<TrainingReport>
     finals,
     jobId: ctx.jobId,
     stage: ctx.stage.id,
-    timings: { cvTaskSeconds: taskSeconds(r.cvTasks), finalTaskSeconds: taskSeconds(r.finalTasks) },
+    timings: { cvTaskSeconds: taskSeconds(r.cvTasks), finalTaskSeconds: taskSeconds(r.finalTasks), ...stepTimings([...r.cvTasks, ...r.finalTasks]) },
     datasetVersion: datasetVersion(singleInput(ctx)),
     pipelineVersion: full.version,
   });
@@ -331,7 +341,7 @@ export const trainOperator: Operator = {
       case 'folds':
         return foldsKernel(input, p as unknown as FoldsParams);
       case 'fit':
-        return fitPassKernel(input, p as unknown as FitPassParams);
+        return fitPassKernel(input, p as unknown as FitPassParams, (uri, bytes, columns) => shardColumns(uri, bytes, columns, null).frame);
       case 'cv':
         return cvKernel(input, p as unknown as CvParams);
       case 'final':

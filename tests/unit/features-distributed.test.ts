@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 } from '../../shared/prng.js';
-import { buildPipeline, finishPass, fitPipelineLocal, mergePassPartials, passPartial, resolvePipeline, transformFrame } from '../../shared/ml/features/index.js';
+import { buildPipeline, finishPass, fitPipelineLocal, mergePassPartials, passPartial, passPartials, resolvePipeline, transformFrame } from '../../shared/ml/features/index.js';
 import type { FittedPipeline, FittedStep, Frame, PassPartial, ResolvedPipeline, StepSpec } from '../../shared/ml/features/index.js';
 import { genFrame, selectRows, shardFrame } from './features-gen.js';
 
@@ -152,4 +152,22 @@ test('masks pass straight to the first pass and select rows for later ones', () 
   // A shard whose mask selects nothing contributes nothing.
   const withEmpty = fitDistributed(p, [...parts, ...none], [0, 5, 1, 6, 2, 7, 3, 8, 4, 9], false);
   closeDeep(withEmpty.steps, fitDistributed(p, parts, [0, 1, 2, 3, 4], false).steps, 'steps');
+});
+
+test('passPartials over several masks equals one passPartial per mask, shared transform or not', () => {
+  const r = mulberry32(33);
+  for (const c of CASES) {
+    const p = resolvePipeline(c.steps, schema, c.features, `case.${c.name}`);
+    const masks = [0.5, 0.8, 0.8, 1].map((keep) => Uint8Array.from({ length: frame.rows }, () => (r() < keep ? 1 : 0)));
+    // Per mask, the steps fitted in earlier passes: the first two masks share theirs (as CV splits
+    // do in the first pass); the others have their own (as in later passes).
+    let fitted: FittedStep[][] = masks.map(() => []);
+    for (let pass = 0; pass < p.passes.length; pass++) {
+      const fittedNow = fitted;
+      const alone = masks.map((m, k) => passPartial(p, pass, fittedNow[k]!, frame, m));
+      const together = passPartials(p, pass, fittedNow, frame, masks);
+      assert.deepEqual(together, alone, `${c.name}, pass ${pass}`);
+      fitted = masks.map((_, k) => [...fittedNow[k]!, ...finishPass(p, pass, alone[k === 1 ? 0 : k]!)]);
+    }
+  }
 });

@@ -77,6 +77,45 @@ export function passPartial(p: ResolvedPipeline, pass: number, fitted: FittedSte
   return parts;
 }
 
+/**
+ * {@link passPartial} for several row masks of one frame, `fitted[k]` the steps fitted before
+ * this pass for mask k (e.g. one per CV split). Masks whose earlier steps are the same (every
+ * split in the first pass) share one transform of all rows, each then summing its own rows:
+ * the same partials as separate calls, since partials are exact sums (order-free).
+ */
+export function passPartials(p: ResolvedPipeline, pass: number, fitted: FittedStep[][], frame: Frame, masks: (Uint8Array | null)[]): PassPartial[] {
+  const out: PassPartial[] = new Array<PassPartial>(masks.length);
+  const groups = new Map<string, number[]>();
+  masks.forEach((_, k) => {
+    const key = JSON.stringify(fitted[k]);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [k]);
+    else g.push(k);
+  });
+  for (const members of groups.values()) {
+    if (members.length === 1) {
+      const k = members[0]!;
+      out[k] = passPartial(p, pass, fitted[k]!, frame, masks[k]!);
+      continue;
+    }
+    const steps = checkPass(p, pass);
+    const prior = priorSteps(p, pass, fitted[members[0]!]!);
+    let w: Work = workOf(frame, p.input);
+    for (const k of members) checkMask(masks[k]!, w.rows);
+    const parts = members.map((): unknown[] => []);
+    for (let i = 0; i <= steps[steps.length - 1]!; i++) {
+      const s = p.steps[i]!;
+      const def = STEPS[s.step];
+      if (s.pass === pass) members.forEach((k, m) => parts[m]!.push(def.partial(s.spec, w, masks[k]!)));
+      else if (s.pass === -1) {
+        if (s.pendingIn !== pass) w = def.transform(s.spec, null, w);
+      } else w = def.transform(s.spec, prior.get(i)!.state, w);
+    }
+    members.forEach((k, m) => (out[k] = parts[m]!));
+  }
+  return out;
+}
+
 export function mergePassPartials(p: ResolvedPipeline, pass: number, a: PassPartial, b: PassPartial): PassPartial {
   const steps = checkPass(p, pass);
   if (!Array.isArray(a) || !Array.isArray(b) || a.length !== steps.length || b.length !== steps.length) {

@@ -67,6 +67,15 @@ export function frameFromTable(table: Table, columns: string[]): Frame {
   return { rows, columns: out };
 }
 
+/** Rows [from, to) of a frame: numeric columns are views, text columns copies of the slots. */
+export function sliceFrame(frame: Frame, from: number, to: number): Frame {
+  const out: Record<string, ColumnData> = {};
+  for (const [name, c] of Object.entries(frame.columns)) {
+    Object.defineProperty(out, name, { value: c instanceof Float64Array ? c.subarray(from, to) : c.slice(from, to), enumerable: true, writable: true, configurable: true });
+  }
+  return { rows: to - from, columns: out };
+}
+
 function recordValue(name: string, type: ColumnType, v: unknown): number | string | null {
   if (v === null || v === undefined) return null;
   const bad = (): QuiverError => inputError(`record field '${name}': ${JSON.stringify(v)} is not a valid ${type} value`);

@@ -26,9 +26,9 @@
 export { resolvePipeline } from './pipeline.js';
 export type { PipelineSchema, ResolvedPipeline, ResolvedStep, StepSpec } from './pipeline.js';
 export { FEATURE_STEPS_SCHEMA } from './schema.js';
-export { buildPipeline, finishPass, fitPipelineLocal, mergePassPartials, passPartial } from './fit.js';
+export { buildPipeline, finishPass, fitPipelineLocal, mergePassPartials, passPartial, passPartials } from './fit.js';
 export { featureColumns, ROW_BLOCK, toMatrix, transformFrame, transformRecord } from './transform.js';
-export { frameFromRecord, frameFromTable } from './frame.js';
+export { frameFromRecord, frameFromTable, sliceFrame } from './frame.js';
 export { parsePipeline } from './artifact.js';
 export { STEP_NAMES } from './steps/index.js';
 export type { StepName } from './steps/index.js';

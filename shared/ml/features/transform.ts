@@ -41,16 +41,17 @@ export function transformFrame(pipeline: FittedPipeline, frame: Frame): Frame {
 
 /**
  * The pipeline's output columns, in `pipeline.features` order. A missing (or infinite) value left
- * after the pipeline fails with INPUT_INVALID naming the column.
+ * after the pipeline fails with INPUT_INVALID naming the column and the row (`firstRow` + its
+ * index, when the frame is a slice of a larger input).
  */
-export function featureColumns(pipeline: FittedPipeline, frame: Frame): { rows: number; columns: Float64Array[] } {
+export function featureColumns(pipeline: FittedPipeline, frame: Frame, firstRow = 0): { rows: number; columns: Float64Array[] } {
   const w = applySteps(pipeline.steps, workOf(frame, pipeline.input));
   const columns = pipeline.features.map((name) => {
     const c = w.cols.get(name);
     if (!(c instanceof Float64Array)) throw QuiverError.nonRetryable('INTERNAL', `feature column '${name}' is ${c === undefined ? 'missing' : 'text'} after the pipeline`);
     let bad = false;
     for (let i = 0; i < c.length; i++) bad ||= c[i]! - c[i]! !== 0;
-    if (bad) missingError(name, c, 0);
+    if (bad) missingError(name, c, firstRow);
     return c;
   });
   return { rows: w.rows, columns };
@@ -74,10 +75,12 @@ export function toMatrix(pipeline: FittedPipeline, frame: Frame): { data: Float6
   return { data, rows, cols };
 }
 
-function missingError(name: string, c: Float64Array, from: number): never {
-  let i = from;
-  while (c[i]! - c[i]! === 0) i++;
-  if (!Number.isNaN(c[i]!)) throw inputError(`feature column '${name}' has an infinite value (row ${i}) after the feature pipeline; replace it before the pipeline (e.g. a derive step with if(...))`);
+/** `c` holds rows firstRow… of the input; the message names the input row. */
+function missingError(name: string, c: Float64Array, firstRow: number): never {
+  let k = 0;
+  while (c[k]! - c[k]! === 0) k++;
+  const i = firstRow + k;
+  if (!Number.isNaN(c[k]!)) throw inputError(`feature column '${name}' has an infinite value (row ${i}) after the feature pipeline; replace it before the pipeline (e.g. a derive step with if(...))`);
   throw inputError(`feature column '${name}' has a missing value (row ${i}) after the feature pipeline; add an impute step for it (or for the column it is made from), e.g. { impute: { columns: [${name.split(/[=#:]/)[0]}], strategy: median } }`);
 }
 

@@ -10,8 +10,8 @@
 import { decodeTable } from '../../arrow/ipc.js';
 import type { SchemaDef } from '../../dataset.js';
 import { QuiverError } from '../../errors.js';
-import { buildPipeline, finishPass, frameFromTable, mergePassPartials, passPartial, resolvePipeline } from '../../ml/features/index.js';
-import type { FittedPipeline, FittedStep, PassPartial, ResolvedPipeline, StepSpec } from '../../ml/features/index.js';
+import { buildPipeline, finishPass, frameFromTable, mergePassPartials, passPartials, resolvePipeline } from '../../ml/features/index.js';
+import type { FittedPipeline, FittedStep, Frame, PassPartial, ResolvedPipeline, StepSpec } from '../../ml/features/index.js';
 import type { ObjectStore } from '../../store/types.js';
 import { joinUri } from '../../store/uri.js';
 import type { KernelInput, KernelResult } from '../types.js';
@@ -71,27 +71,38 @@ export function emptyState(splits: number): FitState {
  * Kernel of one pass over one shard. Inputs: [shard, mask if `params.mask`, state from pass 1
  * on (pipelines/pass-<p-1>.json)].
  */
-export function fitPassKernel(input: KernelInput, params: FitPassParams): KernelResult {
+/** Decodes the pipeline's input columns of a shard; an operator may pass one that caches them. */
+export type ShardFrameReader = (uri: string, bytes: Uint8Array, columns: string[]) => Frame;
+
+const decodeFrame: ShardFrameReader = (uri, bytes, columns) => frameFromTable(decodeTable(bytes, `shard ${uri}`), columns);
+
+export function fitPassKernel(input: KernelInput, params: FitPassParams, readFrame: ShardFrameReader = decodeFrame): KernelResult {
   const resolved = resolveFor(params);
-  const table = decodeTable(input.inputs[0]!, `shard ${input.task.inputs[0]?.uri ?? ''}`);
-  const frame = frameFromTable(table, resolved.input.map((f) => f.name));
+  const frame = readFrame(input.task.inputs[0]?.uri ?? '', input.inputs[0]!, resolved.input.map((f) => f.name));
   const mask = params.mask ? input.inputs[1]! : null;
   const stateBytes = params.pass > 0 ? input.inputs[params.mask ? 2 : 1] : undefined;
   const state: FitState = stateBytes === undefined ? emptyState(params.splits?.length ?? 0) : (JSON.parse(dec.decode(stateBytes)) as FitState);
-  const rows = table.numRows;
+  const rows = frame.rows;
   if (mask !== null && mask.length % Math.max(rows, 1) !== 0) {
     throw QuiverError.nonRetryable('INTERNAL', `fold mask of ${input.task.inputs[1]?.uri ?? ''} has ${mask.length} bytes for ${rows} rows`);
   }
-  const usable = mask === null ? null : Uint8Array.from(repeatSlice(mask, rows, 0), (v) => (v === EXCLUDED ? 0 : 1));
-  let fullRows = 0;
-  if (usable === null) fullRows = rows;
-  else for (const v of usable) fullRows += v;
-  const splits = (params.splits ?? []).map((sp, s) => {
+  let usable: Uint8Array | null = null;
+  let fullRows = rows;
+  if (mask !== null) {
+    const bytes = repeatSlice(mask, rows, 0);
+    usable = new Uint8Array(rows);
+    fullRows = 0;
+    for (let i = 0; i < rows; i++) fullRows += usable[i] = bytes[i] === EXCLUDED ? 0 : 1;
+  }
+  const trainMasks = (params.splits ?? []).map((sp) => {
     const bytes = repeatSlice(mask!, rows, sp.repeat);
-    const train = Uint8Array.from(bytes, (v) => (inTrain(v, sp) ? 1 : 0));
-    return passPartial(resolved, params.pass, state.splits[s] ?? [], frame, train);
+    const train = new Uint8Array(rows);
+    for (let i = 0; i < rows; i++) train[i] = inTrain(bytes[i]!, sp) ? 1 : 0;
+    return train;
   });
-  const parts: PassParts = { splits, full: passPartial(resolved, params.pass, state.full, frame, usable), fullRows };
+  const fitted = [...trainMasks.map((_, s) => state.splits[s] ?? []), state.full];
+  const partials = passPartials(resolved, params.pass, fitted, frame, [...trainMasks, usable]);
+  const parts: PassParts = { splits: partials.slice(0, trainMasks.length), full: partials[trainMasks.length]!, fullRows };
   return {
     objects: [{ name: partName(params.pass, input.task.index), bytes: enc.encode(JSON.stringify(parts)), rows: 0 }],
     stats: { rowsIn: 0, rowsOut: 0, quarantined: 0, trainPhase: `fit-${params.pass}`, rows },

@@ -7,12 +7,13 @@
  * (candidate × split) tasks of one stage read the same shards again and again.
  */
 import { QuiverError } from '../../errors.js';
-import { featureColumns, ROW_BLOCK } from '../../ml/features/index.js';
+import { featureColumns, sliceFrame } from '../../ml/features/index.js';
 import type { FittedPipeline } from '../../ml/features/index.js';
 import type { DesignMatrix, Label } from '../../ml/linear/types.js';
 import { EXCLUDED, inTest, inTrain, repeatSlice } from './masks.js';
 import type { Split } from './masks.js';
 import { shardColumns } from './shard-cache.js';
+import type { ShardColumns } from './shard-cache.js';
 import type { TrainPlan } from './spec.js';
 
 export interface SplitData {
@@ -60,19 +61,37 @@ function targets(labels: readonly (Label | null)[], classes: readonly Label[] | 
   return out;
 }
 
-/** Copies column values into the rows `at[i]` (skipping -1) of a row-major matrix, in row blocks. */
-function scatter(columns: readonly Float64Array[], at: Int32Array, from: number, to: number, out: Float64Array): void {
+/**
+ * Copies block columns (rows from…from+len of the shard) into the rows `at[i]` (skipping −1) of a
+ * row-major matrix, a row at a time: each destination row is written whole, in order.
+ */
+function scatter(columns: readonly Float64Array[], at: Int32Array, from: number, out: Float64Array): void {
   const cols = columns.length;
-  for (let i0 = from; i0 < to; i0 += ROW_BLOCK) {
-    const i1 = Math.min(to, i0 + ROW_BLOCK);
-    for (let j = 0; j < cols; j++) {
-      const c = columns[j]!;
-      for (let i = i0; i < i1; i++) {
-        const r = at[i]!;
-        if (r >= 0) out[r * cols + j] = c[i]!;
-      }
-    }
+  const len = columns.length === 0 ? 0 : columns[0]!.length;
+  for (let i = 0; i < len; i++) {
+    const r = at[from + i]!;
+    if (r < 0) continue;
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) out[o + j] = columns[j]![i]!;
   }
+}
+
+/**
+ * Shard rows transformed at a time: the pipeline's output columns for a block stay small (in
+ * cache for the scatter, and reused memory rather than fresh pages for a whole shard's columns).
+ */
+const TRANSFORM_BLOCK = 4096;
+
+/** Targets of a shard's labels, per class list: computed once per cached shard. */
+const targetCache = new WeakMap<ShardColumns, { key: string; y: Float64Array }>();
+
+function shardTargets(input: ShardColumns, classes: readonly Label[] | null): Float64Array {
+  const key = JSON.stringify(classes);
+  const hit = targetCache.get(input);
+  if (hit !== undefined && hit.key === key) return hit.y;
+  const y = targets(input.labels, classes);
+  targetCache.set(input, { key, y });
+  return y;
 }
 
 /**
@@ -104,8 +123,7 @@ export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes
   const yTest = split === null ? null : new Float64Array(nTest);
   inputs.forEach((input, i) => {
     const bytes = slices[i]!;
-    const { columns } = featureColumns(pipeline, input.frame);
-    const y = targets(input.labels, classes);
+    const y = shardTargets(input, classes);
     const { tr, te } = at[i]!;
     for (let r = 0; r < bytes.length; r++) {
       if (bytes[r] === EXCLUDED) continue;
@@ -113,8 +131,12 @@ export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes
       if (tr[r]! >= 0) yTrain[tr[r]!] = y[r]!;
       else if (te[r]! >= 0) yTest![te[r]!] = y[r]!;
     }
-    scatter(columns, tr, 0, bytes.length, train);
-    if (test !== null) scatter(columns, te, 0, bytes.length, test);
+    for (let i0 = 0; i0 < bytes.length; i0 += TRANSFORM_BLOCK) {
+      const i1 = Math.min(bytes.length, i0 + TRANSFORM_BLOCK);
+      const { columns } = featureColumns(pipeline, sliceFrame(input.frame, i0, i1), i0);
+      scatter(columns, tr, i0, train);
+      if (test !== null) scatter(columns, te, i0, test);
+    }
   });
   return {
     train: { data: train, rows: nTrain, cols },

@@ -9,10 +9,11 @@
  *    score) — every usable input row comes out here once.
  */
 import { performance } from 'node:perf_hooks';
+import { logger } from '../../log.js';
 import { ColumnBuilder, readColumn, tableFromBuilders } from '../../arrow/columns.js';
 import { decodeTable, encodeTable } from '../../arrow/ipc.js';
 import type { FieldDef } from '../../dataset.js';
-import { frameFromTable, parsePipeline, toMatrix } from '../../ml/features/index.js';
+import { parsePipeline, toMatrix } from '../../ml/features/index.js';
 import type { FittedPipeline } from '../../ml/features/index.js';
 import type { Label } from '../../ml/linear/types.js';
 import { getEstimator } from '../../ml/models/registry.js';
@@ -22,9 +23,11 @@ import type { KernelInput, KernelResult } from '../types.js';
 import { EXCLUDED, repeatSlice } from './masks.js';
 import type { Split } from './masks.js';
 import { assembleSplit } from './matrix.js';
+import { shardColumns } from './shard-cache.js';
 import { foldMetrics, predictedClasses } from './scores.js';
 import type { TrainPlan } from './spec.js';
 
+const log = logger('op.train');
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 
@@ -70,16 +73,27 @@ function width(task: LearningTask, classes: Label[] | null): number {
   return task === 'multiclass' ? classes!.length : 1;
 }
 
+/** Seconds between consecutive marks, by step name: where a model task's time went. */
+function stepSeconds(marks: number[], names: string[], task: string): Record<string, number> {
+  const steps = Object.fromEntries(names.map((n, i) => [n, (marks[i + 1]! - marks[i]!) / 1000]));
+  log.debug({ task, steps }, 'model task done');
+  return steps;
+}
+
 export async function cvKernel(input: KernelInput, p: CvParams): Promise<KernelResult> {
   const t0 = performance.now();
   const { pipeline, shards, masks, uris } = layout(input, p.shards);
   const data = assembleSplit(p.plan, pipeline, p.classes, shards, masks, p.split, uris);
+  const t1 = performance.now();
   const est = getEstimator(p.plan.models.find((m) => m.name === p.model)!.kind);
   const fit = { X: data.train, y: data.yTrain, task: p.task, seed: p.plan.seed, featureNames: pipeline.features, ...(p.classes === null ? {} : { classes: p.classes }) };
   const model = await est.fit(fit, p.params);
+  const t2 = performance.now();
   const scores = await est.predict(model, data.test!);
+  const t3 = performance.now();
   const k = width(p.task, p.classes);
   const metrics = data.test!.rows === 0 ? {} : foldMetrics(p.task, data.yTest!, scores, k);
+  const t4 = performance.now();
   const oof = new Float64Array(data.yTest!.length + scores.length);
   oof.set(data.yTest!, 0);
   oof.set(scores, data.yTest!.length);
@@ -89,6 +103,7 @@ export async function cvKernel(input: KernelInput, p: CvParams): Promise<KernelR
       rowsIn: 0, rowsOut: 0, quarantined: 0, trainPhase: 'cv',
       candidate: p.candidate, split: p.splitIndex, repeat: p.split.repeat, fold: p.split.fold,
       trainRows: data.train.rows, testRows: data.test!.rows, metrics, seconds: (performance.now() - t0) / 1000,
+      steps: stepSeconds([t0, t1, t2, t3, t4, performance.now()], ['assemble', 'fit', 'predict', 'metrics', 'write'], `cv ${p.model} candidate ${p.candidate} split ${p.splitIndex}`),
     },
   };
 }
@@ -97,12 +112,19 @@ export async function finalKernel(input: KernelInput, p: FinalParams): Promise<K
   const t0 = performance.now();
   const { pipeline, shards, masks, uris } = layout(input, p.shards);
   const data = assembleSplit(p.plan, pipeline, p.classes, shards, masks, null, uris);
+  const t1 = performance.now();
   const est = getEstimator(p.plan.models.find((m) => m.name === p.model)!.kind);
   const model = await est.fit({ X: data.train, y: data.yTrain, task: p.task, seed: p.plan.seed, featureNames: pipeline.features, ...(p.classes === null ? {} : { classes: p.classes }) }, p.params);
+  const t2 = performance.now();
   const importances = est.importances?.(model) ?? null;
+  const bytes = enc.encode(JSON.stringify(model));
+  const t3 = performance.now();
   return {
-    objects: [{ name: modelName(p.model), bytes: enc.encode(JSON.stringify(model)), rows: 0 }],
-    stats: { rowsIn: 0, rowsOut: 0, quarantined: 0, trainPhase: 'final', model: p.model, rows: data.train.rows, importances, seconds: (performance.now() - t0) / 1000 },
+    objects: [{ name: modelName(p.model), bytes, rows: 0 }],
+    stats: {
+      rowsIn: 0, rowsOut: 0, quarantined: 0, trainPhase: 'final', model: p.model, rows: data.train.rows, importances, seconds: (t3 - t0) / 1000,
+      steps: stepSeconds([t0, t1, t2, t3], ['assemble', 'fit', 'write'], `final ${p.model}`),
+    },
   };
 }
 
@@ -131,7 +153,7 @@ export async function scoreKernel(input: KernelInput, p: ScoreParams): Promise<K
   const pipeline = parsePipeline(JSON.parse(dec.decode(input.inputs[2]!)));
   const keep: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i] !== EXCLUDED) keep.push(i);
-  const X = toMatrix(pipeline, frameFromTable(table, pipeline.input.map((f) => f.name)));
+  const X = toMatrix(pipeline, shardColumns(input.task.inputs[0]?.uri ?? '', input.inputs[0]!, pipeline.input.map((f) => f.name), null).frame);
   const d = X.cols;
   const kept = new Float64Array(keep.length * d);
   keep.forEach((r, j) => kept.set(X.data.subarray(r * d, (r + 1) * d), j * d));
