@@ -48,6 +48,33 @@ function priorSteps(p: ResolvedPipeline, pass: number, fitted: readonly FittedSt
 }
 
 /**
+ * What pass `pass` must compute before its partials: the earlier steps whose output one of its
+ * steps reads (directly or through other kept steps), and the input columns those read. Other
+ * steps (a one-hot encoding, when the pass only scales numbers) are not applied.
+ */
+function passWork(p: ResolvedPipeline, pass: number, last: number): { transform: Set<number>; inputs: Set<string> } {
+  const needed = new Set<string>();
+  const transform = new Set<number>();
+  for (let i = last; i >= 0; i--) {
+    const s = p.steps[i]!;
+    if (s.pass === pass) {
+      for (const c of s.reads) needed.add(c);
+      continue;
+    }
+    if (s.pass === -1 && s.pendingIn === pass) continue;
+    if (!s.writes.some((c) => needed.has(c))) continue;
+    transform.add(i);
+    for (const c of s.reads) needed.add(c);
+  }
+  return { transform, inputs: needed };
+}
+
+/** The frame's pipeline inputs that the pass reads, as a Work. */
+function passInput(p: ResolvedPipeline, frame: Frame, inputs: Set<string>): Work {
+  return workOf(frame, p.input.filter((f) => inputs.has(f.name)));
+}
+
+/**
  * Partial statistics of pass `pass` over the rows of `frame` where rowMask[i] !== 0 (null: all
  * rows), after the steps before each fitted step have been applied (`fitted`: every step fitted in
  * earlier passes, in order).
@@ -55,12 +82,12 @@ function priorSteps(p: ResolvedPipeline, pass: number, fitted: readonly FittedSt
 export function passPartial(p: ResolvedPipeline, pass: number, fitted: FittedStep[], frame: Frame, rowMask: Uint8Array | null): PassPartial {
   const steps = checkPass(p, pass);
   const prior = priorSteps(p, pass, fitted);
-  let w: Work = workOf(frame, p.input);
-  checkMask(rowMask, w.rows);
   const last = steps[steps.length - 1]!;
+  const { transform, inputs } = passWork(p, pass, last);
+  let w: Work = passInput(p, frame, inputs);
+  checkMask(rowMask, w.rows);
   let mask = rowMask;
-  const applied = p.steps.slice(0, last).some((s) => s.pass !== pass && s.pendingIn !== pass);
-  if (mask !== null && applied) {
+  if (mask !== null && transform.size > 0) {
     // Transform only the selected rows.
     w = takeRows(w, mask);
     mask = null;
@@ -70,9 +97,7 @@ export function passPartial(p: ResolvedPipeline, pass: number, fitted: FittedSte
     const s = p.steps[i]!;
     const def = STEPS[s.step];
     if (s.pass === pass) parts.push(def.partial(s.spec, w, mask));
-    else if (s.pass === -1) {
-      if (s.pendingIn !== pass) w = def.transform(s.spec, null, w);
-    } else w = def.transform(s.spec, prior.get(i)!.state, w);
+    else if (transform.has(i)) w = def.transform(s.spec, s.pass === -1 ? null : prior.get(i)!.state, w);
   }
   return parts;
 }
@@ -100,16 +125,16 @@ export function passPartials(p: ResolvedPipeline, pass: number, fitted: FittedSt
     }
     const steps = checkPass(p, pass);
     const prior = priorSteps(p, pass, fitted[members[0]!]!);
-    let w: Work = workOf(frame, p.input);
+    const last = steps[steps.length - 1]!;
+    const { transform, inputs } = passWork(p, pass, last);
+    let w: Work = passInput(p, frame, inputs);
     for (const k of members) checkMask(masks[k]!, w.rows);
     const parts = members.map((): unknown[] => []);
-    for (let i = 0; i <= steps[steps.length - 1]!; i++) {
+    for (let i = 0; i <= last; i++) {
       const s = p.steps[i]!;
       const def = STEPS[s.step];
       if (s.pass === pass) members.forEach((k, m) => parts[m]!.push(def.partial(s.spec, w, masks[k]!)));
-      else if (s.pass === -1) {
-        if (s.pendingIn !== pass) w = def.transform(s.spec, null, w);
-      } else w = def.transform(s.spec, prior.get(i)!.state, w);
+      else if (transform.has(i)) w = def.transform(s.spec, s.pass === -1 ? null : prior.get(i)!.state, w);
     }
     members.forEach((k, m) => (out[k] = parts[m]!));
   }

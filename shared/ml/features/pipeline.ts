@@ -34,6 +34,9 @@ export interface ResolvedStep {
    * changes: that pass (it is skipped while that pass computes partials). Otherwise -1.
    */
   pendingIn: number;
+  /** Columns it reads and writes (dynamic placeholders such as one-hot outputs included). */
+  reads: string[];
+  writes: string[];
 }
 
 export interface ResolvedPipeline {
@@ -102,7 +105,7 @@ export function resolvePipeline(steps: StepSpec[], schema: PipelineSchema, featu
     for (const c of r.removes) gone.set(c, `${REMOVED_BY[name]} at ${path}[${index}]`);
     for (const c of r.cols) gone.delete(c.name);
     cols = r.cols;
-    return { index, step: name, path: stepPath, spec: r.spec, pass, pendingIn };
+    return { index, step: name, path: stepPath, spec: r.spec, pass, pendingIn, reads: [...r.reads], writes: [...r.writes] };
   });
 
   const text = cols.find((c) => !c.dynamic && c.type === 'string');

@@ -13,7 +13,7 @@ import { logger } from '../../log.js';
 import { ColumnBuilder, readColumn, tableFromBuilders } from '../../arrow/columns.js';
 import { decodeTable, encodeTable } from '../../arrow/ipc.js';
 import type { FieldDef } from '../../dataset.js';
-import { parsePipeline, toMatrix } from '../../ml/features/index.js';
+import { featureColumns, parsePipeline, sliceFrame } from '../../ml/features/index.js';
 import type { FittedPipeline } from '../../ml/features/index.js';
 import type { Label } from '../../ml/linear/types.js';
 import { getEstimator } from '../../ml/models/registry.js';
@@ -146,17 +146,18 @@ export interface ScoreParams {
   /** Inputs: [shard, mask, pipeline, ...model files in plan.models order]. */
 }
 
+/** Rows scored at a time: the block's feature matrix stays small and its memory is reused. */
+const SCORE_BLOCK = 4096;
+
 /** One shard's predictions: key, label, test fold of repeat 0 (null when never tested), scores. */
 export async function scoreKernel(input: KernelInput, p: ScoreParams): Promise<KernelResult> {
-  const table = decodeTable(input.inputs[0]!, `shard ${input.task.inputs[0]?.uri ?? ''}`);
+  const uri = input.task.inputs[0]?.uri ?? '';
+  const table = decodeTable(input.inputs[0]!, `shard ${uri}`);
   const mask = repeatSlice(input.inputs[1]!, table.numRows, 0);
   const pipeline = parsePipeline(JSON.parse(dec.decode(input.inputs[2]!)));
+  const frame = shardColumns(uri, input.inputs[0]!, pipeline.input.map((f) => f.name), null).frame;
   const keep: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i] !== EXCLUDED) keep.push(i);
-  const X = toMatrix(pipeline, shardColumns(input.task.inputs[0]?.uri ?? '', input.inputs[0]!, pipeline.input.map((f) => f.name), null).frame);
-  const d = X.cols;
-  const kept = new Float64Array(keep.length * d);
-  keep.forEach((r, j) => kept.set(X.data.subarray(r * d, (r + 1) * d), j * d));
   const fields = scoreFields(p.plan, p.task);
   const builders = fields.map((f) => new ColumnBuilder(f.type, keep.length));
   let c = 0;
@@ -170,15 +171,32 @@ export async function scoreKernel(input: KernelInput, p: ScoreParams): Promise<K
   const fold = builders[c++]!;
   for (const r of keep) fold.append(mask[r]! < EXCLUDED - 1 ? mask[r]! : null);
   const k = p.task === 'multiclass' ? p.classes!.length : 1;
-  for (const [m, entry] of p.plan.models.entries()) {
-    const model = JSON.parse(dec.decode(input.inputs[3 + m]!)) as ModelState;
-    const scores = await getEstimator(entry.kind).predict(model, { data: kept, rows: keep.length, cols: d });
+  const models = p.plan.models.map((entry, m) => ({ est: getEstimator(entry.kind), model: JSON.parse(dec.decode(input.inputs[3 + m]!)) as ModelState }));
+  const scores = models.map(() => new Float64Array(keep.length * k));
+  const d = pipeline.features.length;
+  const block = new Float64Array(SCORE_BLOCK * d);
+  let done = 0;
+  for (let i0 = 0; i0 < table.numRows; i0 += SCORE_BLOCK) {
+    const i1 = Math.min(table.numRows, i0 + SCORE_BLOCK);
+    const { columns } = featureColumns(pipeline, sliceFrame(frame, i0, i1), i0);
+    let rows = 0;
+    for (let i = i0; i < i1; i++) {
+      if (mask[i] === EXCLUDED) continue;
+      for (let j = 0; j < d; j++) block[rows * d + j] = columns[j]![i - i0]!;
+      rows++;
+    }
+    if (rows === 0) continue;
+    for (const [m, { est, model }] of models.entries()) {
+      scores[m]!.set(await est.predict(model, { data: block.subarray(0, rows * d), rows, cols: d }), done * k);
+    }
+    done += rows;
+  }
+  for (const m of models.keys()) {
     const b = builders[c++]!;
     if (p.task === 'multiclass') {
-      const pred = predictedClasses(p.task, scores, k);
-      for (const x of pred) b.append(p.classes![x]! as string | number);
+      for (const x of predictedClasses(p.task, scores[m]!, k)) b.append(p.classes![x]! as string | number);
     } else {
-      for (const x of scores) b.append(x);
+      for (const x of scores[m]!) b.append(x);
     }
   }
   const out = tableFromBuilders({ fields }, builders);
