@@ -6,7 +6,7 @@
 # running, and their URLs exported (PG_URL, MYSQL_URL, MQTT_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== build"; npx tsc -p tsconfig.json
+echo "== build"; npm run --silent build
 echo "== lint"; npx eslint .
 echo "== import cycles and layering"; npm run --silent cycles
 echo "== services"; source scripts/services.sh

@@ -53,6 +53,12 @@ test('a job lists each stage output version with a manifest; a rerun reproduces 
   assert.deepEqual(first.datasets.map((d) => d.stage), ['raw', 'big', 'by_city']);
   assert.deepEqual(second.datasets.map((d) => d.version), first.datasets.map((d) => d.version), 'same input, same versions');
   assert.notEqual(first.jobId, second.jobId);
+  for (const s of first.stages) {
+    assert.equal(s.phaseSeconds.length, s.tasks.phases, `${s.id}: one duration per phase`);
+    assert.ok(s.phaseSeconds.every((x) => x >= 0), `${s.id}: ${s.phaseSeconds.join(', ')}`);
+    const inPhases = s.phaseSeconds.reduce((a, b) => a + b, 0);
+    assert.ok(inPhases > 0 && inPhases <= s.seconds + 0.002, `${s.id}: phases ${inPhases} s within the stage's ${s.seconds} s`);
+  }
 
   const manifests = await Promise.all(first.datasets.map(async (d) => JSON.parse(await readFile(d.manifest, 'utf8')) as DatasetManifest));
   const [raw, big, byCity] = manifests;

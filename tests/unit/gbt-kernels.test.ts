@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { DesignMatrix } from '../../shared/ml/linear/types.js';
 import { binRows, fitBinEdges, MISSING_BIN } from '../../shared/ml/trees/binning.js';
 import { bundleColumns, columnGoLeft } from '../../shared/ml/trees/bundling.js';
+import { kernelHeap } from '../../shared/ml/kernels/heap.js';
 import { buildHistogram, histogramScratch, partition, SLOTS, subtractHistogram, tableBlock } from '../../shared/ml/trees/histogram.js';
 import type { Block } from '../../shared/ml/trees/histogram.js';
 import { quantize, quantizeLevels, RoundingNoise } from '../../shared/ml/trees/quantize.js';
@@ -93,27 +94,41 @@ test('exclusive bundling: one-hot columns share a column and histograms are unch
     }
     return h;
   };
-  const s = histogramScratch(n);
-  const table = tableBlock(layout, packed, n);
+  // The kernels read every array from the thread's kernel heap (WebAssembly memory).
+  const heap = kernelHeap();
+  heap.begin(64 << 20);
+  const u32 = (a: ArrayLike<number>): Uint32Array => {
+    const v = heap.u32(a.length);
+    v.set(a);
+    return v;
+  };
+  const words = u32(layout.words);
+  const hl = { ...layout, words, bytes: new Uint8Array(words.buffer, words.byteOffset, words.byteLength) };
+  const hp = heap.f64(n);
+  hp.set(packed);
+  const s = histogramScratch(n, heap);
+  const table = tableBlock(hl, hp, n);
   const all = new Float64Array(X.cols * SLOTS);
-  buildHistogram(all, layout, table, null, 0, n, s, null);
+  buildHistogram(all, hl, table, null, 0, n, s, null);
   assert.deepEqual(all, naive(Uint32Array.from({ length: n }, (_, i) => i)));
   const sub = new Float64Array(X.cols * SLOTS);
-  buildHistogram(sub, layout, table, idx.slice(), 0, idx.length, s, null);
+  // A node that is a range in the middle of its positions array (lo > 0, odd length).
+  const padded = u32([7, 7, 7, ...idx, 9]);
+  buildHistogram(sub, hl, table, padded, 3, 3 + idx.length, s, null);
   assert.deepEqual(sub, naive(idx));
   // The same node copied into a block, then every third of its rows read back from the block.
   const m = idx.length;
-  const block: Block = { words: new Uint32Array(layout.G * m + 3), bytes: new Uint8Array(0), base: 3, m, vals: new Float64Array(m + 5), ids: new Uint32Array(m + 5), vbase: 5 };
-  block.bytes = new Uint8Array(block.words.buffer);
-  const loc = idx.slice();
+  const bw = heap.u32(layout.G * m + 3);
+  const block: Block = { words: bw, bytes: new Uint8Array(bw.buffer, bw.byteOffset, bw.byteLength), base: 3, m, vals: heap.f64(m + 5), ids: heap.u32(m + 5), vbase: 5 };
+  const loc = u32(idx);
   const copied = new Float64Array(X.cols * SLOTS);
-  buildHistogram(copied, layout, table, loc, 0, m, s, block);
+  buildHistogram(copied, hl, table, loc, 0, m, s, block);
   assert.deepEqual(copied, sub);
   assert.deepEqual(Array.from(loc), Array.from({ length: m }, (_, k) => k), 'positions now point into the block');
   assert.deepEqual(block.ids!.subarray(5), idx, 'the block knows its rows');
-  const third = Uint32Array.from({ length: Math.ceil(m / 3) }, (_, k) => 3 * k);
+  const third = u32(Array.from({ length: Math.ceil(m / 3) }, (_, k) => 3 * k));
   const fromBlock = new Float64Array(X.cols * SLOTS);
-  buildHistogram(fromBlock, layout, block, third, 0, third.length, s, null);
+  buildHistogram(fromBlock, hl, block, third, 0, third.length, s, null);
   assert.deepEqual(fromBlock, naive(Array.from(third, (k) => idx[k]!)));
   subtractHistogram(all, sub, nBins);
   const rest = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => !idx.includes(i));
@@ -123,7 +138,7 @@ test('exclusive bundling: one-hot columns share a column and histograms are unch
   const goLeft = new Uint8Array(SLOTS);
   goLeft[0] = 1;
   const byColumn = columnGoLeft(layout, 2, nBins[2]!, goLeft, new Uint8Array(SLOTS));
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const order = u32(Array.from({ length: n }, (_, i) => i));
   const nl = partition(order, s, 0, n, table, col[2]!, byColumn);
   const want = Array.from({ length: n }, (_, i) => i);
   const left = want.filter((i) => X.data[i * X.cols + 2] === 0);

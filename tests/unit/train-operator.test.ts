@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SchemaDef } from '../../shared/dataset.js';
-import { frameFromTable, fitPipelineLocal, resolvePipeline } from '../../shared/ml/features/index.js';
+import { frameFromTable, fitPipelineLocal, parsePipeline, resolvePipeline, toMatrix } from '../../shared/ml/features/index.js';
+import { getEstimator } from '../../shared/ml/models/registry.js';
+import type { ModelState } from '../../shared/ml/models/types.js';
 import type { FittedPipeline } from '../../shared/ml/features/index.js';
 import type { TrainingReport } from '../../shared/ml/report/types.js';
 import { trainOperator } from '../../shared/operators/train.js';
@@ -205,4 +207,22 @@ test('an entry with one candidate is fitted finally in the cv phase, longest tas
   const after = single.phases.map((p) => [...new Set(p.tasks.map((t) => t.stats.trainPhase as string | undefined))].join('+'));
   assert.deepEqual(after.slice(after.findIndex((p) => p.includes('cv'))), ['final+cv', 'score']);
   assert.equal((await report(single.ctx.stagePrefix)).final.length, 1);
+});
+
+test('the output scores are each final model\'s predictions on its row (shards longer than a score block, excluded rows skipped)', async () => {
+  // 9,000 rows in one shard: more than two 4,096-row scoring blocks; every 53rd label missing.
+  const data = rows(9000, 11).map((r, i) => (i % 53 === 0 ? { ...r, y: null } : r));
+  const input = await writeShards(dir.path, SCHEMA, [data.slice(0, 8500), data.slice(8500)], 'scores');
+  const models = [{ kind: 'logistic' }, { kind: 'gbt', params: { maxIter: 5, maxLeafNodes: 7 } }];
+  const run = await runStage(trainOperator, stage({ cv: { folds: 3, shuffle: true, seed: 2 }, models }), [input], join(dir.path, 'scores'));
+  const out = await readRows(run.output);
+  const kept = data.filter((r) => r.y !== null);
+  assert.deepEqual(out.map((r) => r.id), kept.map((r) => r.id), 'every labelled row once, in order');
+  const full = parsePipeline(JSON.parse(await readFile(join(run.ctx.stagePrefix, 'pipelines', 'full.json'), 'utf8')));
+  const X = toMatrix(full, frameFromTable(tableOf(SCHEMA, kept), ['a', 'b', 'color']));
+  for (const m of ['logistic', 'gbt']) {
+    const model = JSON.parse(await readFile(join(run.ctx.stagePrefix, 'models', `${m}.json`), 'utf8')) as ModelState;
+    const expected = await getEstimator(m).predict(model, X);
+    out.forEach((r, i) => assert.equal(r[`${m}_score`], expected[i], `${m} score of row ${String(r.id)}`));
+  }
 });

@@ -13,6 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../log.js';
+import { kernelHeap, KernelHeap } from '../kernels/heap.js';
 import type { DesignMatrix } from '../linear/types.js';
 import type { FitInput, LearningTask } from '../models/types.js';
 import { binRows, fitBinEdges } from './binning.js';
@@ -36,6 +37,13 @@ function gather(v: Float64Array, rows: Uint32Array | null): Float64Array {
 function binnedColumns(X: DesignMatrix, rows: Uint32Array | null, edges: number[][], nBins: Int32Array): { layout: ColumnLayout; hasMissing: Uint8Array } {
   const { bins, hasMissing } = binRows(X, rows, edges);
   return { layout: bundleColumns(bins, rows === null ? X.rows : rows.length, nBins, hasMissing), hasMissing };
+}
+
+/** The layout with its words copied into the kernel heap. */
+function onHeap(layout: ColumnLayout, heap: KernelHeap): ColumnLayout {
+  const words = heap.u32(layout.words.length);
+  words.set(layout.words);
+  return { ...layout, words, bytes: new Uint8Array(words.buffer, words.byteOffset, words.byteLength) };
 }
 
 /** scikit-learn's `_should_stop` on losses (lower is better). */
@@ -88,7 +96,13 @@ export function fitGbt(input: FitInput, paramsInput: Record<string, unknown> | G
 
   const edges = fitBinEdges(X, trainRows, params.maxBins, seed);
   const nBins = Int32Array.from(edges, (e) => e.length + 1);
-  const { layout, hasMissing } = binnedColumns(X, trainRows, edges, nBins);
+  const binned = binnedColumns(X, trainRows, edges, nBins);
+  const { hasMissing } = binned;
+  // The histogram kernels read the table, the packed values and the grower's arrays from this
+  // thread's kernel heap: lay them out there, once per fit.
+  const heap = kernelHeap();
+  heap.begin(KernelHeap.u32Bytes(binned.layout.words.length) + KernelHeap.f64Bytes(n) + TreeGrower.heapBytes(n, binned.layout.G));
+  const layout = onHeap(binned.layout, heap);
   const val = split === null ? null : { rows: split.validation, y: gather(input.y, split.validation), w: gather(wAll, split.validation) };
   const tBinned = performance.now();
 
@@ -96,10 +110,10 @@ export function fitGbt(input: FitInput, paramsInput: Record<string, unknown> | G
   const base = baseline(task, y, w, nClasses);
   const levels = quantizeLevels(n);
   const noise = new RoundingNoise(seed);
-  const grower = new TreeGrower({ layout, n, d, nBins, hasMissing, edges }, { ...params, S: levels.S });
+  const packed = heap.f64(n);
+  const grower = new TreeGrower({ layout, n, d, nBins, hasMissing, edges }, { ...params, S: levels.S }, heap);
   const g = new Float64Array(n);
   const h = new Float64Array(n);
-  const packed = new Float64Array(n);
   const scores: Scores = { task, state: new Float64Array(n * T), prob: task === 'multiclass' ? new Float64Array(n * T) : null };
   if (task === 'binary') scores.state.fill(Math.exp(-base[0]!));
   else for (let i = 0; i < n * T; i++) scores.state[i] = base[i % T]!;

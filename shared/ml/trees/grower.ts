@@ -6,13 +6,14 @@
  * index range of one array partitioned in place.
  *
  * ```ts
- * const grower = new TreeGrower(data, options);
+ * const grower = new TreeGrower(data, options, heap); // data.layout and packed on the kernel heap
  * const { tree, leafOf, values } = grower.grow(packed, g, h, sg, sh, importance);
  * ```
  */
 import { columnGoLeft } from './bundling.js';
 import type { ColumnLayout } from './bundling.js';
-import { buildHistogram, histogramScratch, partition, rowId, SLOTS, subtractHistogram, tableBlock } from './histogram.js';
+import { KernelHeap } from '../kernels/heap.js';
+import { buildHistogram, histogramScratch, histogramScratchBytes, partition, rowId, SLOTS, subtractHistogram, tableBlock } from './histogram.js';
 import type { Block, HistogramScratch } from './histogram.js';
 import { findBestSplit, newSplit } from './split.js';
 import type { Split, SplitContext } from './split.js';
@@ -89,11 +90,15 @@ class Arena {
   private readonly ids: Uint32Array;
   private top = 0;
 
-  constructor(private readonly G: number, private readonly capacity: number) {
-    this.words = new Uint32Array(G * capacity);
-    this.bytes = new Uint8Array(this.words.buffer);
-    this.vals = new Float64Array(capacity);
-    this.ids = new Uint32Array(capacity);
+  static bytes(G: number, capacity: number): number {
+    return KernelHeap.u32Bytes(G * capacity) + KernelHeap.f64Bytes(capacity) + KernelHeap.u32Bytes(capacity);
+  }
+
+  constructor(private readonly G: number, private readonly capacity: number, heap: KernelHeap) {
+    this.words = heap.u32(G * capacity);
+    this.bytes = new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength);
+    this.vals = heap.f64(capacity);
+    this.ids = heap.u32(capacity);
   }
 
   reset(): void {
@@ -117,11 +122,20 @@ export class TreeGrower {
   private readonly columnTable = new Uint8Array(SLOTS);
   private readonly hs: HistogramScratch;
 
-  constructor(private readonly data: GrowerData, private readonly opt: GrowerOptions) {
-    this.loc = new Uint32Array(data.n);
+  /**
+   * Kernel-heap bytes the grower of n rows in G column groups lays out (the caller's
+   * `heap.begin` must cover them along with the table and packed values it passes in).
+   */
+  static heapBytes(n: number, G: number): number {
+    return KernelHeap.u32Bytes(n) + Arena.bytes(G, n) + histogramScratchBytes(n);
+  }
+
+  /** `data.layout` and the packed values given to grow() must be views of `heap` (histogram.ts). */
+  constructor(private readonly data: GrowerData, private readonly opt: GrowerOptions, heap: KernelHeap) {
+    this.loc = heap.u32(data.n);
     this.leafOf = new Int32Array(data.n);
-    this.arena = new Arena(data.layout.G, data.n);
-    this.hs = histogramScratch(data.n);
+    this.arena = new Arena(data.layout.G, data.n, heap);
+    this.hs = histogramScratch(data.n, heap);
   }
 
   /** A histogram buffer; the kernels overwrite every slot a feature uses, and the others stay 0. */

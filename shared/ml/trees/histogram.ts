@@ -11,12 +11,18 @@
  *   sparse node's histogram can also copy its rows into a new, dense block for its descendants;
  * - partition: a stable, branch-free split of a node's rows into left then right.
  *
+ * The row loops of the histograms run in WebAssembly (../kernels/histogram.wat, about twice as
+ * fast as the same loops in V8), so every Block's words and vals, the positions `loc` and the
+ * scratch's lanes and ordered values must be views of this thread's kernel heap
+ * (../kernels/heap.ts; TreeGrower lays them out there).
+ *
  * ```ts
  * const root = tableBlock(layout, packed, n);
  * buildHistogram(hist, layout, root, null, 0, n, scratch, null);
  * const nLeft = partition(loc, scratch, lo, hi, root, column, goLeft);
  * ```
  */
+import { histogramKernels, KernelHeap } from '../kernels/heap.js';
 import type { ColumnLayout } from './bundling.js';
 
 /** Slots per feature in a histogram: 255 value bins and the missing bin. */
@@ -59,13 +65,18 @@ export interface HistogramScratch {
   sum: Float64Array;
   /** Partition buffer for the right side. */
   right: Uint32Array;
+  /** The partition's go-left table, by column bin. */
+  goLeft: Uint8Array;
 }
 
-export function histogramScratch(n: number): HistogramScratch {
-  return {
-    ordered: new Float64Array(n), lanes: new Float64Array(2 * LANE1), sum: new Float64Array(SLOTS),
-    right: new Uint32Array(n),
-  };
+/** Kernel-heap bytes of {@link histogramScratch}. */
+export function histogramScratchBytes(n: number): number {
+  return KernelHeap.f64Bytes(n) + KernelHeap.f64Bytes(2 * LANE1) + KernelHeap.u32Bytes(n) + KernelHeap.u8Bytes(SLOTS);
+}
+
+/** The scratch of a table of n rows: the kernels' arrays on `heap` (see histogramScratchBytes). */
+export function histogramScratch(n: number, heap: KernelHeap): HistogramScratch {
+  return { ordered: heap.f64(n), lanes: heap.f64(2 * LANE1), sum: new Float64Array(SLOTS), right: heap.u32(n), goLeft: heap.u8(SLOTS) };
 }
 
 /** Sums and clears column p's two lanes (its slots at `at` and at + LANE1) into its features' slots. */
@@ -110,59 +121,6 @@ function reduceColumn(hist: Float64Array, layout: ColumnLayout, p: number, lanes
   }
 }
 
-/** Adds the 4 columns of `w0` (value v0) to lane 0 and of `w1` (v1) to lane 1. */
-function add2(lanes: Float64Array, w0: number, v0: number, w1: number, v1: number): void {
-  const a = w0 & 255;
-  const b = SLOTS + ((w0 >>> 8) & 255);
-  const c = 2 * SLOTS + ((w0 >>> 16) & 255);
-  const d = 3 * SLOTS + (w0 >>> 24);
-  const e = LANE1 + (w1 & 255);
-  const f = LANE1 + SLOTS + ((w1 >>> 8) & 255);
-  const g = LANE1 + 2 * SLOTS + ((w1 >>> 16) & 255);
-  const h = LANE1 + 3 * SLOTS + (w1 >>> 24);
-  lanes[a] = lanes[a]! + v0;
-  lanes[b] = lanes[b]! + v0;
-  lanes[c] = lanes[c]! + v0;
-  lanes[d] = lanes[d]! + v0;
-  lanes[e] = lanes[e]! + v1;
-  lanes[f] = lanes[f]! + v1;
-  lanes[g] = lanes[g]! + v1;
-  lanes[h] = lanes[h]! + v1;
-}
-
-/** Group of the block rows lo..lo+m in order (the root). */
-function accumulateAll(lanes: Float64Array, words: Uint32Array, wb: number, vals: Float64Array, vb: number, m: number): void {
-  const m2 = m - (m & 1);
-  for (let k = 0; k < m2; k += 2) add2(lanes, words[wb + k]!, vals[vb + k]!, words[wb + k + 1]!, vals[vb + k + 1]!);
-  if (m2 < m) add2(lanes, words[wb + m2]!, vals[vb + m2]!, 0, 0);
-}
-
-/** Group of the rows at positions loc[lo..lo+m); ordered values ov[0..m). */
-function accumulateAt(lanes: Float64Array, words: Uint32Array, wb: number, loc: Uint32Array, lo: number, m: number, ov: Float64Array, ob: number): void {
-  const m2 = m - (m & 1);
-  for (let k = 0; k < m2; k += 2) add2(lanes, words[wb + loc[lo + k]!]!, ov[ob + k]!, words[wb + loc[lo + k + 1]!]!, ov[ob + k + 1]!);
-  if (m2 < m) add2(lanes, words[wb + loc[lo + m2]!]!, ov[ob + m2]!, 0, 0);
-}
-
-/** The same, also copying the words to out[cb..cb+m). */
-function accumulateCopy(
-  lanes: Float64Array, words: Uint32Array, wb: number, loc: Uint32Array, lo: number, m: number, ov: Float64Array, ob: number, out: Uint32Array, cb: number,
-): void {
-  const m2 = m - (m & 1);
-  for (let k = 0; k < m2; k += 2) {
-    const w0 = words[wb + loc[lo + k]!]!;
-    const w1 = words[wb + loc[lo + k + 1]!]!;
-    out[cb + k] = w0;
-    out[cb + k + 1] = w1;
-    add2(lanes, w0, ov[ob + k]!, w1, ov[ob + k + 1]!);
-  }
-  if (m2 < m) {
-    const w = words[wb + loc[lo + m2]!]!;
-    out[cb + m2] = w;
-    add2(lanes, w, ov[ob + m2]!, 0, 0);
-  }
-}
-
 /**
  * Histogram of a node, written over every slot a feature uses (other slots stay as they are, 0).
  * The node is the rows at positions loc[lo..hi) of `ref`, or, when loc is null, all of `ref`.
@@ -173,21 +131,24 @@ export function buildHistogram(
   hist: Float64Array, layout: ColumnLayout, ref: Block, loc: Uint32Array | null, lo: number, hi: number, s: HistogramScratch, out: Block | null,
 ): void {
   const { D, G } = layout;
+  const k = histogramKernels();
   const lanes = s.lanes;
   const m = hi - lo;
   let ov = ref.vals;
   let ob = ref.vbase;
+  const locAt = loc === null ? 0 : loc.byteOffset + 4 * lo;
   if (loc !== null) {
     ov = out === null ? s.ordered : out.vals;
     ob = out === null ? 0 : out.vbase;
-    for (let k = 0; k < m; k++) ov[ob + k] = ref.vals[ref.vbase + loc[lo + k]!]!;
-    if (out !== null) for (let k = 0; k < m; k++) out.ids![ob + k] = rowId(ref, loc[lo + k]!);
+    k.gather(ov.byteOffset + 8 * ob, ref.vals.byteOffset + 8 * ref.vbase, locAt, m);
+    if (out !== null) for (let i = 0; i < m; i++) out.ids![ob + i] = rowId(ref, loc[lo + i]!);
   }
+  const vals = ov.byteOffset + 8 * ob;
   for (let g = 0; g < G; g++) {
-    const wb = ref.base + g * ref.m;
-    if (loc === null) accumulateAll(lanes, ref.words, wb, ov, ob, m);
-    else if (out === null) accumulateAt(lanes, ref.words, wb, loc, lo, m, ov, ob);
-    else accumulateCopy(lanes, ref.words, wb, loc, lo, m, ov, ob, out.words, out.base + g * m);
+    const words = ref.words.byteOffset + 4 * (ref.base + g * ref.m);
+    if (loc === null) k.accumulateAll(lanes.byteOffset, words, vals, m);
+    else if (out === null) k.accumulateAt(lanes.byteOffset, words, locAt, m, vals);
+    else k.accumulateCopy(lanes.byteOffset, words, locAt, m, vals, out.words.byteOffset + 4 * (out.base + g * m));
     for (let c = 0; c < 4; c++) {
       const p = 4 * g + c;
       if (p < D) {
@@ -216,19 +177,7 @@ export function subtractHistogram(parent: Float64Array, child: Float64Array, nBi
  * has goLeft[bin] = 1 come first, each side in its former order; returns how many went left.
  */
 export function partition(loc: Uint32Array, s: HistogramScratch, lo: number, hi: number, ref: Block, column: number, goLeft: Uint8Array): number {
-  const bytes = ref.bytes;
-  const cb = (ref.base + (column >> 2) * ref.m) * 4 + (column & 3);
-  const right = s.right;
-  let nl = lo;
-  let nr = 0;
-  for (let k = lo; k < hi; k++) {
-    const l = loc[k]!;
-    const left = goLeft[bytes[cb + l * 4]!]!;
-    loc[nl] = l;
-    right[nr] = l;
-    nl += left;
-    nr += 1 - left;
-  }
-  loc.set(right.subarray(0, nr), nl);
-  return nl - lo;
+  s.goLeft.set(goLeft.subarray(0, SLOTS));
+  const col = ref.bytes.byteOffset + (ref.base + (column >> 2) * ref.m) * 4 + (column & 3);
+  return histogramKernels().partition(loc.byteOffset, lo, hi, col, s.goLeft.byteOffset, s.right.byteOffset);
 }

@@ -1,0 +1,110 @@
+/**
+ * WebAssembly kernels and the memory they work in. A kernel module (built from the `.wat`
+ * source beside it by scripts/build-wasm.mjs) imports one `WebAssembly.Memory`; each thread
+ * keeps one such memory, a {@link KernelHeap}, and a fit lays its arrays out in it as typed-array
+ * views, so JS code and the kernels share them without copies. `begin(bytes)` grows the memory
+ * (which detaches every earlier view) and starts a new layout: call it once per fit, before any
+ * view of that fit is taken; the memory never shrinks (a thread keeps its largest fit's size).
+ *
+ * ```ts
+ * const heap = kernelHeap();
+ * heap.begin(KernelHeap.f64Bytes(n) + KernelHeap.u32Bytes(n));
+ * const v = heap.f64(n); const loc = heap.u32(n);
+ * histogramKernels().gather(out.byteOffset, v.byteOffset, loc.byteOffset, m);
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { QuiverError } from '../../errors.js';
+
+const PAGE = 65536;
+/** Views start on 64-byte boundaries (a cache line). */
+const ALIGN = 64;
+
+export class KernelHeap {
+  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private top = 0;
+  private limit = 0;
+
+  static f64Bytes(n: number): number {
+    return KernelHeap.aligned(8 * n);
+  }
+
+  static u32Bytes(n: number): number {
+    return KernelHeap.aligned(4 * n);
+  }
+
+  private static aligned(bytes: number): number {
+    return Math.ceil(bytes / ALIGN) * ALIGN;
+  }
+
+  /** Starts a layout of up to `bytes` (the sum of the f64Bytes/u32Bytes of every view to come). */
+  begin(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      const pages = Math.ceil((bytes - have) / PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch {
+        throw QuiverError.nonRetryable('INPUT_INVALID', `kernel memory: cannot grow to ${Math.ceil(bytes / 2 ** 20)} MiB (WebAssembly memory is limited to 4 GiB per thread); train on fewer rows per task`);
+      }
+    }
+    this.top = 0;
+    this.limit = bytes;
+  }
+
+  private take(bytes: number): number {
+    const at = this.top;
+    const size = KernelHeap.aligned(bytes);
+    if (at + size > this.limit) throw QuiverError.nonRetryable('INTERNAL', `kernel heap: ${at + size} bytes taken but ${this.limit} reserved`);
+    this.top = at + size;
+    return at;
+  }
+
+  f64(n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(8 * n), n);
+  }
+
+  u32(n: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, this.take(4 * n), n);
+  }
+
+  u8(n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.take(n), n);
+  }
+
+  static u8Bytes(n: number): number {
+    return KernelHeap.aligned(n);
+  }
+}
+
+let heap: KernelHeap | null = null;
+
+/** This thread's kernel memory. */
+export function kernelHeap(): KernelHeap {
+  heap ??= new KernelHeap();
+  return heap;
+}
+
+export interface HistogramKernels {
+  accumulateAll(lanes: number, words: number, vals: number, m: number): void;
+  accumulateAt(lanes: number, words: number, loc: number, m: number, vals: number): void;
+  accumulateCopy(lanes: number, words: number, loc: number, m: number, vals: number, out: number): void;
+  gather(dst: number, src: number, loc: number, m: number): void;
+  partition(loc: number, lo: number, hi: number, column: number, goLeft: number, right: number): number;
+}
+
+let histogram: HistogramKernels | null = null;
+
+/** The histogram kernels (histogram.wat), instantiated once per thread over {@link kernelHeap}'s memory. */
+export function histogramKernels(): HistogramKernels {
+  if (histogram !== null) return histogram;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(new URL('./histogram.wasm', import.meta.url));
+  } catch {
+    throw QuiverError.nonRetryable('INTERNAL', 'shared/ml/kernels/histogram.wasm is missing from the build; run `npm run build` (it compiles the .wat kernels)');
+  }
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: kernelHeap().memory } });
+  histogram = instance.exports as unknown as HistogramKernels;
+  return histogram;
+}
