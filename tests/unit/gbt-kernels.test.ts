@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { DesignMatrix } from '../../shared/ml/linear/types.js';
 import { binRows, fitBinEdges, MISSING_BIN } from '../../shared/ml/trees/binning.js';
 import { bundleColumns, columnGoLeft } from '../../shared/ml/trees/bundling.js';
-import { kernelHeap } from '../../shared/ml/kernels/heap.js';
+import { kernelHeap, KernelHeap } from '../../shared/ml/kernels/heap.js';
 import { buildHistogram, histogramScratch, partition, SLOTS, subtractHistogram, tableBlock } from '../../shared/ml/trees/histogram.js';
 import type { Block } from '../../shared/ml/trees/histogram.js';
 import { quantize, quantizeLevels, RoundingNoise } from '../../shared/ml/trees/quantize.js';
@@ -178,4 +178,15 @@ test('quantization: levels fit 2⁵³, rounding is unbiased, packed sums decode 
   let gq = 0;
   for (let i = 0; i < n; i++) gq += Math.floor(packed[i]! / levels.S);
   assert.equal(gq, Gq, 'decoding the sum equals summing the decoded rows');
+});
+
+test('kernel memory: a layout past 2 GiB fails with INPUT_INVALID that says what to do; views are taken within the reservation', () => {
+  const heap = kernelHeap();
+  assert.throws(() => heap.begin(2 ** 31), (e: Error & { code?: string }) => e.code === 'INPUT_INVALID' && /fewer rows per task/.test(e.message));
+  heap.begin(KernelHeap.u32Bytes(10) + KernelHeap.f64Bytes(3));
+  const a = heap.u32(10);
+  const b = heap.f64(3);
+  assert.equal(a.buffer, b.buffer, 'one memory');
+  assert.ok(b.byteOffset >= a.byteOffset + a.byteLength && b.byteOffset % 64 === 0, 'aligned, not overlapping');
+  assert.throws(() => heap.u32(1), (e: Error & { code?: string }) => e.code === 'INTERNAL', 'past the reservation');
 });

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { QuiverError } from '../../errors.js';
 
 const PAGE = 65536;
+const MAX_BYTES = 2 ** 31 - PAGE;
 /** Views start on 64-byte boundaries (a cache line). */
 const ALIGN = 64;
 
@@ -39,13 +40,17 @@ export class KernelHeap {
 
   /** Starts a layout of up to `bytes` (the sum of the f64Bytes/u32Bytes of every view to come). */
   begin(bytes: number): void {
+    // Kernels take byte offsets as (signed) i32 and use −1 for "none": stay below 2 GiB.
+    if (bytes > MAX_BYTES) {
+      throw QuiverError.nonRetryable('INPUT_INVALID', `kernel memory: a fit needs ${Math.ceil(bytes / 2 ** 20)} MiB but a thread's kernel memory holds at most 2 GiB; train on fewer rows per task (e.g. subsample, or fewer rows per model)`);
+    }
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
       const pages = Math.ceil((bytes - have) / PAGE);
       try {
         this.memory.grow(pages);
       } catch {
-        throw QuiverError.nonRetryable('INPUT_INVALID', `kernel memory: cannot grow to ${Math.ceil(bytes / 2 ** 20)} MiB (WebAssembly memory is limited to 4 GiB per thread); train on fewer rows per task`);
+        throw QuiverError.nonRetryable('INPUT_INVALID', `kernel memory: cannot grow to ${Math.ceil(bytes / 2 ** 20)} MiB (the process is out of memory); train on fewer rows per task or give the worker more memory`);
       }
     }
     this.top = 0;
@@ -86,9 +91,8 @@ export function kernelHeap(): KernelHeap {
 }
 
 export interface HistogramKernels {
-  accumulateAll(lanes: number, words: number, vals: number, m: number): void;
-  accumulateAt(lanes: number, words: number, loc: number, m: number, vals: number): void;
-  accumulateCopy(lanes: number, words: number, loc: number, m: number, vals: number, out: number): void;
+  /** loc −1: rows 0..m in order; out −1: no copy of the words. */
+  accumulate(lanes: number, words: number, loc: number, m: number, vals: number, out: number): void;
   gather(dst: number, src: number, loc: number, m: number): void;
   partition(loc: number, lo: number, hi: number, column: number, goLeft: number, right: number): number;
 }

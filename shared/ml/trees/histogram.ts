@@ -146,9 +146,7 @@ export function buildHistogram(
   const vals = ov.byteOffset + 8 * ob;
   for (let g = 0; g < G; g++) {
     const words = ref.words.byteOffset + 4 * (ref.base + g * ref.m);
-    if (loc === null) k.accumulateAll(lanes.byteOffset, words, vals, m);
-    else if (out === null) k.accumulateAt(lanes.byteOffset, words, locAt, m, vals);
-    else k.accumulateCopy(lanes.byteOffset, words, locAt, m, vals, out.words.byteOffset + 4 * (out.base + g * m));
+    k.accumulate(lanes.byteOffset, words, loc === null ? -1 : locAt, m, vals, out === null ? -1 : out.words.byteOffset + 4 * (out.base + g * m));
     for (let c = 0; c < 4; c++) {
       const p = 4 * g + c;
       if (p < D) {
