@@ -232,7 +232,8 @@ async function finishStage(ctx: PlanContext, r: Replay): Promise<TrainingReport>
   const byEntry = (t: TaskOutput): number => order.indexOf(t.stats.model as string);
   const finals = [...r.finalTasks].sort((a, b) => byEntry(a) - byEntry(b)).map((t) => {
     const model = t.stats.model as string;
-    return { model, candidate: best.get(model)!, seconds: t.stats.seconds as number, importances: (t.stats.importances as number[] | null) ?? null };
+    const steps = t.stats.steps as Record<string, number> | undefined;
+    return { model, candidate: best.get(model)!, seconds: t.stats.seconds as number, ...(steps === undefined ? {} : { steps }), importances: (t.stats.importances as number[] | null) ?? null };
   });
   const report = await buildTrainingReport(ctx.store, {
     plan: r.plan,

@@ -81,6 +81,15 @@ test('grid search: one cv task per (candidate × fold); best candidate gets the 
   assert.deepEqual(rep.classes, ['no', 'yes']);
   const best = rep.candidates.find((c) => c.rank === 1)!;
   assert.equal(rep.final[0]!.candidate, best.id);
+  // Where each model task's time went: per fold and for the final fit, steps that sum to the task.
+  for (const f of [...best.folds, rep.final[0]!]) {
+    const steps = f.steps!;
+    assert.ok(steps.assemble! >= 0 && steps.fit! >= 0 && steps.write! >= 0, JSON.stringify(steps));
+    const total = Object.values(steps).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - f.seconds) < 1e-6, `steps ${total} vs task ${f.seconds}`);
+  }
+  assert.deepEqual(Object.keys(best.folds[0]!.steps!), ['assemble', 'fit', 'predict', 'metrics', 'write']);
+  assert.ok(rep.timings.fitSeconds! > 0 && rep.timings.assembleSeconds! > 0, JSON.stringify(rep.timings));
   for (const c of rep.candidates) assert.ok(best.summary.roc_auc!.mean >= c.summary.roc_auc!.mean);
   assert.ok(best.roc !== undefined && best.roc.fpr[0] === 0 && best.roc.tpr.at(-1) === 1);
   assert.equal(best.confusion!.matrix.flat().reduce((a, b) => a + b, 0), 900);

@@ -14,7 +14,9 @@ export interface FoldScore {
   testRows: number;
   /** Metric name → value: accuracy, precision, recall, f1, f1_macro, f1_weighted, roc_auc, pr_auc, log_loss / mse, rmse, mae, r2. */
   metrics: Record<string, number>;
+  /** The task's wall seconds, and by step: assemble (train and test matrices), fit, predict, metrics, write. */
   seconds: number;
+  steps?: Record<string, number>;
 }
 
 export interface CandidateReport {
@@ -42,7 +44,9 @@ export interface FinalModelReport {
   kind: string;
   candidate: string;
   params: Record<string, unknown>;
+  /** The final task's wall seconds, and by step: assemble, fit, write. */
   seconds: number;
+  steps?: Record<string, number>;
   /** Sorted by value, largest first. */
   importances: { feature: string; value: number }[];
   /** Set once registered. */

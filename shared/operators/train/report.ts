@@ -40,6 +40,7 @@ interface CvStats {
   testRows: number;
   metrics: Record<string, number>;
   seconds: number;
+  steps?: Record<string, number>;
 }
 
 export function foldScores(tasks: readonly TaskOutput[], candidate: number): FoldScore[] {
@@ -47,7 +48,7 @@ export function foldScores(tasks: readonly TaskOutput[], candidate: number): Fol
     .map((t) => t.stats as unknown as CvStats)
     .filter((s) => s.candidate === candidate)
     .sort((a, b) => a.split - b.split)
-    .map((s) => ({ fold: s.fold, repeat: s.repeat, trainRows: s.trainRows, testRows: s.testRows, metrics: s.metrics, seconds: s.seconds }));
+    .map((s) => ({ fold: s.fold, repeat: s.repeat, trainRows: s.trainRows, testRows: s.testRows, metrics: s.metrics, seconds: s.seconds, ...(s.steps === undefined ? {} : { steps: s.steps }) }));
 }
 
 function summaries(folds: FoldScore[]): Record<string, Summary> {
@@ -105,7 +106,7 @@ export interface ReportInput {
   /** URIs of each (candidate, split) out-of-fold file: oofUri(candidate, split). */
   oofUri: (candidate: number, split: number) => string;
   splits: number;
-  finals: { model: string; candidate: CandidateRef; seconds: number; importances: number[] | null }[];
+  finals: { model: string; candidate: CandidateRef; seconds: number; steps?: Record<string, number>; importances: number[] | null }[];
   jobId: string;
   stage: string;
   timings: Record<string, number>;
@@ -174,6 +175,7 @@ export async function buildTrainingReport(store: ObjectStore, r: ReportInput): P
       candidate: `${f.candidate.model}#${f.candidate.local}`,
       params: f.candidate.params,
       seconds: f.seconds,
+      ...(f.steps === undefined ? {} : { steps: f.steps }),
       importances: (f.importances ?? []).map((value, i) => ({ feature: r.features[i] ?? `f${i}`, value })).sort((a, b) => b.value - a.value),
     })),
     timings: r.timings,
