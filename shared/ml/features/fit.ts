@@ -80,26 +80,7 @@ function passInput(p: ResolvedPipeline, frame: Frame, inputs: Set<string>): Work
  * earlier passes, in order).
  */
 export function passPartial(p: ResolvedPipeline, pass: number, fitted: FittedStep[], frame: Frame, rowMask: Uint8Array | null): PassPartial {
-  const steps = checkPass(p, pass);
-  const prior = priorSteps(p, pass, fitted);
-  const last = steps[steps.length - 1]!;
-  const { transform, inputs } = passWork(p, pass, last);
-  let w: Work = passInput(p, frame, inputs);
-  checkMask(rowMask, w.rows);
-  let mask = rowMask;
-  if (mask !== null && transform.size > 0) {
-    // Transform only the selected rows.
-    w = takeRows(w, mask);
-    mask = null;
-  }
-  const parts: unknown[] = [];
-  for (let i = 0; i <= last; i++) {
-    const s = p.steps[i]!;
-    const def = STEPS[s.step];
-    if (s.pass === pass) parts.push(def.partial(s.spec, w, mask));
-    else if (transform.has(i)) w = def.transform(s.spec, s.pass === -1 ? null : prior.get(i)!.state, w);
-  }
-  return parts;
+  return partialsOf(p, pass, fitted, frame, [rowMask])[0]!;
 }
 
 /**
@@ -118,27 +99,37 @@ export function passPartials(p: ResolvedPipeline, pass: number, fitted: FittedSt
     else g.push(k);
   });
   for (const members of groups.values()) {
-    if (members.length === 1) {
-      const k = members[0]!;
-      out[k] = passPartial(p, pass, fitted[k]!, frame, masks[k]!);
-      continue;
-    }
-    const steps = checkPass(p, pass);
-    const prior = priorSteps(p, pass, fitted[members[0]!]!);
-    const last = steps[steps.length - 1]!;
-    const { transform, inputs } = passWork(p, pass, last);
-    let w: Work = passInput(p, frame, inputs);
-    for (const k of members) checkMask(masks[k]!, w.rows);
-    const parts = members.map((): unknown[] => []);
-    for (let i = 0; i <= last; i++) {
-      const s = p.steps[i]!;
-      const def = STEPS[s.step];
-      if (s.pass === pass) members.forEach((k, m) => parts[m]!.push(def.partial(s.spec, w, masks[k]!)));
-      else if (transform.has(i)) w = def.transform(s.spec, s.pass === -1 ? null : prior.get(i)!.state, w);
-    }
+    const parts = partialsOf(p, pass, fitted[members[0]!]!, frame, members.map((k) => masks[k]!));
     members.forEach((k, m) => (out[k] = parts[m]!));
   }
   return out;
+}
+
+/**
+ * The partials of pass `pass` for each mask, after one transform by the earlier steps `fitted`
+ * shared by all of them. A single mask transforms only its own rows.
+ */
+function partialsOf(p: ResolvedPipeline, pass: number, fitted: FittedStep[], frame: Frame, masks: (Uint8Array | null)[]): PassPartial[] {
+  const steps = checkPass(p, pass);
+  const prior = priorSteps(p, pass, fitted);
+  const last = steps[steps.length - 1]!;
+  const { transform, inputs } = passWork(p, pass, last);
+  let w: Work = passInput(p, frame, inputs);
+  for (const m of masks) checkMask(m, w.rows);
+  let selected = masks;
+  const only = masks.length === 1 ? masks[0]! : null;
+  if (only !== null && transform.size > 0) {
+    w = takeRows(w, only);
+    selected = [null];
+  }
+  const parts = selected.map((): unknown[] => []);
+  for (let i = 0; i <= last; i++) {
+    const s = p.steps[i]!;
+    const def = STEPS[s.step];
+    if (s.pass === pass) selected.forEach((m, k) => parts[k]!.push(def.partial(s.spec, w, m)));
+    else if (transform.has(i)) w = def.transform(s.spec, s.pass === -1 ? null : prior.get(i)!.state, w);
+  }
+  return parts;
 }
 
 export function mergePassPartials(p: ResolvedPipeline, pass: number, a: PassPartial, b: PassPartial): PassPartial {

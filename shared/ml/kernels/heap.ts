@@ -34,6 +34,10 @@ export class KernelHeap {
     return KernelHeap.aligned(4 * n);
   }
 
+  static u8Bytes(n: number): number {
+    return KernelHeap.aligned(n);
+  }
+
   private static aligned(bytes: number): number {
     return Math.ceil(bytes / ALIGN) * ALIGN;
   }
@@ -75,10 +79,6 @@ export class KernelHeap {
 
   u8(n: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, this.take(n), n);
-  }
-
-  static u8Bytes(n: number): number {
-    return KernelHeap.aligned(n);
   }
 }
 

@@ -63,31 +63,24 @@ function clip(v: number, eps: number): number {
 }
 
 /**
- * Writes row i of yPred, clipped to [eps, 1 − eps], into `out` (a 1-D yPred gives [1 − p, p]);
- * returns its width. A row of another width than `out` is not written.
+ * Writes row i of yPred, clipped to [eps, 1 − eps], into `out` (a single probability p gives
+ * [1 − p, p]); returns its width. A row of another width than `out` is not written.
  */
 function clippedRow(yPred: NumericArray | ProbaRows, rowsGiven: boolean, i: number, eps: number, out: Float64Array): number {
-  if (!rowsGiven) {
-    const v = (yPred as NumericArray)[i]!;
-    if (!Number.isFinite(v)) throw inputInvalid(`yPred[${i}]: holds ${v}; probabilities must be finite`);
-    if (out.length !== 2) return 2;
-    const c = clip(v, eps);
+  const row = rowsGiven ? (yPred as ProbaRows)[i]! : null;
+  const len = row === null ? 1 : row.length;
+  const at = (c: number): number => (row === null ? (yPred as NumericArray)[i]! : row[c]!);
+  for (let c = 0; c < len; c++) {
+    if (!Number.isFinite(at(c))) throw inputInvalid(`yPred[${i}]: holds ${at(c)}; probabilities must be finite`);
+  }
+  const width = len === 1 ? 2 : len;
+  if (width !== out.length) return width;
+  if (len === 1) {
+    const c = clip(at(0), eps);
     out[0] = 1 - c;
     out[1] = c;
-    return 2;
+  } else {
+    for (let c = 0; c < len; c++) out[c] = clip(at(c), eps);
   }
-  const raw = (yPred as ProbaRows)[i]!;
-  for (let c = 0; c < raw.length; c++) {
-    if (!Number.isFinite(raw[c]!)) throw inputInvalid(`yPred[${i}]: holds ${raw[c]}; probabilities must be finite`);
-  }
-  if (raw.length === 1) {
-    if (out.length !== 2) return 2;
-    const c = clip(raw[0]!, eps);
-    out[0] = 1 - c;
-    out[1] = c;
-    return 2;
-  }
-  if (raw.length !== out.length) return raw.length;
-  for (let c = 0; c < raw.length; c++) out[c] = clip(raw[c]!, eps);
-  return raw.length;
+  return width;
 }
