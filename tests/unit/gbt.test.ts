@@ -204,3 +204,45 @@ test('bad inputs fail with INPUT_INVALID', () => {
   assert.throws(() => parseGbtModel({ ...m, trees: [{ ...m.trees[0]!, left: [5] }] }), code(/children must be later nodes/));
   assert.throws(() => parseGbtModel({ ...m, kind: 'svm' }), code(/model\.kind: svm is not gbt/));
 });
+
+/** The same fit in a new thread: no scratch or kernel memory left from earlier fits. */
+async function fitInFreshThread(fit: FitInput, params: Record<string, unknown>): Promise<string> {
+  const { Worker } = await import('node:worker_threads');
+  const url = new URL('../../shared/ml/trees/index.js', import.meta.url).href;
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    import(${JSON.stringify(url)}).then((m) => parentPort.postMessage(JSON.stringify(m.fitGbt(workerData.fit, workerData.params))));`;
+  const worker = new Worker(code, { eval: true, workerData: { fit, params } });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+test('fits that reuse the thread scratch memory of larger and smaller fits equal fits in a fresh thread', async () => {
+  // One-hot-like columns (bundled) and a NaN column, so every reused table is exercised.
+  const make = (n: number, seed: number): { X: DesignMatrix; y: Float64Array } => {
+    const t = table(n, 6, seed, (x, r) => (x[0]! + x[1]! * x[2]! + 0.3 * r() > 0 ? 1 : 0));
+    for (let i = 0; i < n; i++) {
+      const c = Math.floor((t.X.data[i * 6 + 3]! + 1) * 1.5);
+      for (let k = 0; k < 3; k++) t.X.data[i * 6 + 3 + k] = c === k ? 1 : 0;
+      if (i % 7 === 0) t.X.data[i * 6 + 1] = NaN;
+    }
+    return t;
+  };
+  const big = make(6000, 11);
+  const small = make(2500, 12);
+  const yMulti = Float64Array.from(small.y, (v, i) => v + (i % 3 === 0 ? 1 : 0));
+  const fits: [FitInput, Record<string, unknown>][] = [
+    [input(big.X, big.y, 'binary'), { maxIter: 15 }],
+    [input(small.X, yMulti, 'multiclass', { classes: [0, 1, 2] }), { maxIter: 8 }],
+    [input(big.X, Float64Array.from(big.y, (v, i) => v + big.X.data[i * 6]!), 'regression', { classes: undefined }), { maxIter: 10, earlyStopping: { patience: 2 } }],
+    [input(small.X, small.y, 'binary'), { maxIter: 15 }],
+  ];
+  for (const [fit, params] of fits) {
+    assert.equal(JSON.stringify(fitGbt(fit, params)), await fitInFreshThread(fit, params), `${fit.task} on ${fit.X.rows} rows`);
+  }
+});

@@ -12,6 +12,7 @@
  * const { bins, hasMissing } = binRows(X, null, edges);
  * ```
  */
+import { scratchF64, scratchU32 } from '../kernels/scratch.js';
 import { mulberry32 } from '../../prng.js';
 import type { DesignMatrix } from '../linear/types.js';
 
@@ -26,7 +27,7 @@ const BLOCK = 1024;
 
 /** `k` distinct indices of 0..n−1 (seeded partial Fisher–Yates), ascending. */
 function sampleRows(n: number, k: number, seed: number): Uint32Array {
-  const all = new Uint32Array(n);
+  const all = scratchU32('binning.rows', n);
   for (let i = 0; i < n; i++) all[i] = i;
   const rand = mulberry32(seed);
   for (let i = 0; i < k; i++) {
@@ -35,7 +36,7 @@ function sampleRows(n: number, k: number, seed: number): Uint32Array {
     all[i] = all[j]!;
     all[j] = t;
   }
-  return all.subarray(0, k).sort();
+  return all.slice(0, k).sort();
 }
 
 /** Sorted thresholds of one feature from its sorted non-missing values `v`. */
@@ -74,8 +75,9 @@ export function fitBinEdges(X: DesignMatrix, rows: Uint32Array | null, maxBins: 
     pick = rows;
   }
   const m = pick === null ? n : pick.length;
-  // One pass over the sampled rows (row-major, so each row is read once), into columns.
-  const sample = new Float64Array(m * d);
+  // One pass over the sampled rows (row-major, so each row is read once), into columns (every
+  // element written: the thread's scratch memory, not fresh pages).
+  const sample = scratchF64('binning.sample', m * d);
   for (let i = 0; i < m; i++) {
     const src = (pick === null ? i : pick[i]!) * d;
     for (let j = 0; j < d; j++) sample[j * m + i] = data[src + j]!;
@@ -162,15 +164,16 @@ function buildLookup(edges: number[][]): Lookup {
 }
 
 /**
- * Bins rows `rows` of X (all when null) into a column-major Uint8Array; also reports which
- * features had a missing value among them.
+ * Bins rows `rows` of X (all when null) into a column-major Uint8Array (`out` when given: n·d
+ * bytes, every one written); also reports which features had a missing value among them.
  */
-export function binRows(X: DesignMatrix, rows: Uint32Array | null, edges: number[][]): { bins: Uint8Array; hasMissing: Uint8Array } {
+export function binRows(X: DesignMatrix, rows: Uint32Array | null, edges: number[][], out?: Uint8Array): { bins: Uint8Array; hasMissing: Uint8Array } {
   const { data, cols: d } = X;
   const n = rows === null ? X.rows : rows.length;
   const lk = buildLookup(edges);
   const { thr, off, count, lo, scale, startOff, cells, start } = lk;
-  const bins = new Uint8Array(n * d);
+  if (out !== undefined && out.length !== n * d) throw new RangeError(`binRows: out holds ${out.length} bytes, needs ${n * d}`);
+  const bins = out ?? new Uint8Array(n * d);
   const hasMissing = new Uint8Array(d);
   const src = new Int32Array(BLOCK);
   // Blocks of rows (cache-resident), each scanned feature by feature with that feature's tables.

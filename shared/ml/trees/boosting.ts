@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../log.js';
 import { kernelHeap, KernelHeap } from '../kernels/heap.js';
+import { scratchF64, scratchU32, scratchU8 } from '../kernels/scratch.js';
 import type { DesignMatrix } from '../linear/types.js';
 import type { FitInput, LearningTask } from '../models/types.js';
 import { binRows, fitBinEdges } from './binning.js';
@@ -33,10 +34,15 @@ function gather(v: Float64Array, rows: Uint32Array | null): Float64Array {
   return rows === null ? v : Float64Array.from(rows, (r) => v[r]!);
 }
 
-/** The training rows binned and bundled; the per-feature bins are dropped once bundled. */
+/**
+ * The training rows binned and bundled. Both tables live in the thread's scratch memory (a fit
+ * copies the bundled words into its kernel heap next), so a fit after the first takes no fresh
+ * pages for them.
+ */
 function binnedColumns(X: DesignMatrix, rows: Uint32Array | null, edges: number[][], nBins: Int32Array): { layout: ColumnLayout; hasMissing: Uint8Array } {
-  const { bins, hasMissing } = binRows(X, rows, edges);
-  return { layout: bundleColumns(bins, rows === null ? X.rows : rows.length, nBins, hasMissing), hasMissing };
+  const n = rows === null ? X.rows : rows.length;
+  const { bins, hasMissing } = binRows(X, rows, edges, scratchU8('gbt.bins', n * X.cols));
+  return { layout: bundleColumns(bins, n, nBins, hasMissing, (length) => scratchU32('gbt.words', length)), hasMissing };
 }
 
 /** The layout with its words copied into the kernel heap. */
@@ -112,9 +118,10 @@ export function fitGbt(input: FitInput, paramsInput: Record<string, unknown> | G
   const noise = new RoundingNoise(seed);
   const packed = heap.f64(n);
   const grower = new TreeGrower({ layout, n, d, nBins, hasMissing, edges }, { ...params, S: levels.S }, heap);
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
-  const scores: Scores = { task, state: new Float64Array(n * T), prob: task === 'multiclass' ? new Float64Array(n * T) : null };
+  // Every element of these is written before it is read (gradients, the filled start scores).
+  const g = scratchF64('gbt.g', n);
+  const h = scratchF64('gbt.h', n);
+  const scores: Scores = { task, state: scratchF64('gbt.scores', n * T), prob: task === 'multiclass' ? scratchF64('gbt.prob', n * T) : null };
   if (task === 'binary') scores.state.fill(Math.exp(-base[0]!));
   else for (let i = 0; i < n * T; i++) scores.state[i] = base[i % T]!;
   const valRaw = val === null ? null : Float64Array.from({ length: val.y.length * T }, (_, i) => base[i % T]!);

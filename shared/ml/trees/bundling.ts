@@ -37,8 +37,11 @@ export interface ColumnLayout {
 const MAX_MEMBER_BINS = 64;
 const MAX_BUNDLE_BINS = MISSING_BIN;
 
-/** Greedy bundling of conflict-free features (most non-zero rows first), then the new columns. */
-export function bundleColumns(bins: Uint8Array, n: number, nBins: Int32Array, hasMissing: Uint8Array): ColumnLayout {
+/**
+ * Greedy bundling of conflict-free features (most non-zero rows first), then the new columns;
+ * their words go to `words(length)` when given (any contents: they are cleared here).
+ */
+export function bundleColumns(bins: Uint8Array, n: number, nBins: Int32Array, hasMissing: Uint8Array, wordsOf?: (length: number) => Uint32Array): ColumnLayout {
   const d = nBins.length;
   const nonZero = new Float64Array(d);
   const candidates: number[] = [];
@@ -90,8 +93,8 @@ export function bundleColumns(bins: Uint8Array, n: number, nBins: Int32Array, ha
   groups.sort((a, b) => a[0]! - b[0]!);
   const D = groups.length;
   const G = (D + 3) >> 2;
-  const words = new Uint32Array(G * n);
-  const bytes = new Uint8Array(words.buffer);
+  const words = wordsOf === undefined ? new Uint32Array(G * n) : wordsOf(G * n).fill(0);
+  const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
   const layout: ColumnLayout = {
     words, bytes, D, G, width: new Int32Array(D), memberStart: new Int32Array(D + 1),
     members: new Int32Array(d), columnOf: new Int32Array(d), offsetOf: new Int32Array(d),

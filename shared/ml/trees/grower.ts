@@ -12,6 +12,7 @@
  */
 import { columnGoLeft } from './bundling.js';
 import type { ColumnLayout } from './bundling.js';
+import { scratchI32 } from '../kernels/scratch.js';
 import { KernelHeap } from '../kernels/heap.js';
 import { buildHistogram, histogramScratch, histogramScratchBytes, partition, rowId, SLOTS, subtractHistogram, tableBlock } from './histogram.js';
 import type { Block, HistogramScratch } from './histogram.js';
@@ -133,7 +134,8 @@ export class TreeGrower {
   /** `data.layout` and the packed values given to grow() must be views of `heap` (histogram.ts). */
   constructor(private readonly data: GrowerData, private readonly opt: GrowerOptions, heap: KernelHeap) {
     this.loc = heap.u32(data.n);
-    this.leafOf = new Int32Array(data.n);
+    // Every row is in one leaf, so grow() writes every element.
+    this.leafOf = scratchI32('gbt.leafOf', data.n);
     this.arena = new Arena(data.layout.G, data.n, heap);
     this.hs = histogramScratch(data.n, heap);
   }

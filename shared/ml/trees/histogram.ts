@@ -74,9 +74,14 @@ export function histogramScratchBytes(n: number): number {
   return KernelHeap.f64Bytes(n) + KernelHeap.f64Bytes(2 * LANE1) + KernelHeap.u32Bytes(n) + KernelHeap.u8Bytes(SLOTS);
 }
 
-/** The scratch of a table of n rows: the kernels' arrays on `heap` (see histogramScratchBytes). */
+/**
+ * The scratch of a table of n rows: the kernels' arrays on `heap` (see histogramScratchBytes).
+ * The lanes start at 0 (the kernel adds into them and each reduce clears what it used); heap
+ * memory holds whatever an earlier fit on this thread left there, so they are cleared here.
+ */
 export function histogramScratch(n: number, heap: KernelHeap): HistogramScratch {
-  return { ordered: heap.f64(n), lanes: heap.f64(2 * LANE1), sum: new Float64Array(SLOTS), right: heap.u32(n), goLeft: heap.u8(SLOTS) };
+  const lanes = heap.f64(2 * LANE1).fill(0);
+  return { ordered: heap.f64(n), lanes, sum: new Float64Array(SLOTS), right: heap.u32(n), goLeft: heap.u8(SLOTS) };
 }
 
 /** Sums and clears column p's two lanes (its slots at `at` and at + LANE1) into its features' slots. */

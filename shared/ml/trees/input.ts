@@ -10,6 +10,7 @@
  */
 import { QuiverError } from '../../errors.js';
 import { mulberry32 } from '../../prng.js';
+import { scratchF64 } from '../kernels/scratch.js';
 import { classWeights } from '../linear/labels.js';
 import type { FitInput, LearningTask } from '../models/types.js';
 import type { GbtParams } from './params.js';
@@ -53,7 +54,7 @@ export function checkFitInput(input: FitInput, params: GbtParams): { K: number; 
     if (K < 2) throw invalid(`y: needs at least 2 classes to fit a classifier, got ${K}`);
     if (task === 'binary' && K !== 2) throw invalid(`task binary: ${K} classes; use task multiclass`);
   }
-  const w = new Float64Array(n).fill(1);
+  const w = scratchF64('gbt.weights', n).fill(1);
   if (input.sampleWeight !== undefined) {
     const sw = input.sampleWeight;
     if (sw.length !== n) throw invalid(`sampleWeight: has ${sw.length} values but X has ${n} rows`);

@@ -33,12 +33,17 @@ export interface SplitData {
 const reused: Record<'train' | 'test', Float64Array | null> = { train: null, test: null };
 const MAX_REUSE_BYTES = 2 ** 30;
 
-function matrixOf(kind: 'train' | 'test', n: number): Float64Array {
+/**
+ * `n` doubles of this thread's `kind` matrix. A new one is made `capacity` long (every usable
+ * row): pages never written cost nothing, and the final fit, larger than the folds before it,
+ * then reuses the folds' pages.
+ */
+function matrixOf(kind: 'train' | 'test', n: number, capacity: number): Float64Array {
   const held = reused[kind];
   if (held !== null && held.length >= n) return held.subarray(0, n);
-  const fresh = new Float64Array(n);
+  const fresh = new Float64Array(Math.max(n, capacity));
   reused[kind] = fresh.byteLength <= MAX_REUSE_BYTES ? fresh : null;
-  return fresh;
+  return fresh.subarray(0, n);
 }
 
 /** Class index (classification) or value (regression) of every row; NaN where the label is null. */
@@ -117,9 +122,9 @@ export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes
     return { tr, te };
   });
   // Every cell of both matrices is written below, so reused memory needs no clearing.
-  const train = matrixOf('train', nTrain * cols);
+  const train = matrixOf('train', nTrain * cols, (nTrain + nTest) * cols);
   const yTrain = new Float64Array(nTrain);
-  const test = split === null ? null : matrixOf('test', nTest * cols);
+  const test = split === null ? null : matrixOf('test', nTest * cols, nTest * cols);
   const yTest = split === null ? null : new Float64Array(nTest);
   inputs.forEach((input, i) => {
     const bytes = slices[i]!;
