@@ -4,14 +4,16 @@
  * publishes simulated IoT readings (coordinator/gen/sensors.ts), one topic/subject per
  * device: `<prefix>/<device>` (MQTT) or `<prefix>.<device>` (NATS).
  *
- * `gen users` (a churn table file, coordinator/gen/users.ts) and `gen transactions --users N`
- * (purchases of the users `gen users --rows N` wrote, coordinator/gen/transactions.ts) are the
- * same command's file data sets.
+ * `gen users` (a churn table file, coordinator/gen/users.ts), `gen transactions --users N`
+ * (purchases of the users `gen users --rows N` wrote, coordinator/gen/transactions.ts) and
+ * `gen interactions --users N --items M` (implicit feedback with a held-out split,
+ * coordinator/gen/interactions.ts) are the same command's file data sets.
  */
 import type { Argv } from 'yargs';
 import type { CommonArgs } from '../action.js';
 import { publishSensors } from '../../coordinator/gen/sensors.js';
 import type { SensorGenOptions } from '../../coordinator/gen/sensors.js';
+import { generateInteractions } from '../../coordinator/gen/interactions.js';
 import { generateTransactions } from '../../coordinator/gen/transactions.js';
 import { generateUsers } from '../../coordinator/gen/users.js';
 import { QuiverError } from '../../shared/errors.js';
@@ -37,14 +39,19 @@ function optionError(message: string): QuiverError {
 export function registerGenSensors<T extends CommonArgs>(y: Argv<T>): Argv<T> {
   return y.command(
     'gen <dataset>',
-    'Generate realistic data: users (a churn table file with mixed types, missing values and dirt), transactions (purchases of those users) or sensors (IoT readings published to MQTT or NATS)',
+    'Generate realistic data: users (a churn table file with mixed types, missing values and dirt), transactions (purchases of those users), interactions (implicit feedback with a held-out split, for recommendations) or sensors (IoT readings published to MQTT or NATS)',
     (c) =>
       c
-        .usage('$0 gen users [--rows N] [--out file]\n$0 gen transactions --users N [--rows M] [--out file]\n$0 gen sensors (--mqtt URL --topic PREFIX | --nats URL --subject PREFIX) [options]')
-        .positional('dataset', { choices: ['users', 'transactions', 'sensors'] as const, demandOption: true, describe: 'users: a churn table file; transactions: purchases of those users; sensors: IoT readings published to MQTT or NATS' })
+        .usage('$0 gen users [--rows N] [--out file]\n$0 gen transactions --users N [--rows M] [--out file]\n$0 gen interactions [--users N] [--items M] [--per-user K] [--holdout H] [--out file]\n$0 gen sensors (--mqtt URL --topic PREFIX | --nats URL --subject PREFIX) [options]')
+        .positional('dataset', { choices: ['users', 'transactions', 'interactions', 'sensors'] as const, demandOption: true, describe: 'users: a churn table file; transactions: purchases of those users; interactions: implicit feedback (user, item, plays, time) with a held-out split; sensors: IoT readings published to MQTT or NATS' })
         .option('rows', { type: 'number', describe: 'users: rows to generate (default 200000); transactions: transactions to generate (default 1000000)' })
-        .option('users', { type: 'number', default: 200_000, describe: 'transactions: the --rows of the gen users file to match (with the same --seed)' })
-        .option('out', { type: 'string', describe: 'users, transactions: output file (.csv or .ndjson, optionally .gz; default data/users.csv, data/transactions.csv)' })
+        .option('users', { type: 'number', default: 200_000, describe: 'transactions: the --rows of the gen users file to match (with the same --seed); interactions: users to generate' })
+        .option('items', { type: 'number', default: 10_000, describe: 'interactions: catalog size' })
+        .option('per-user', { type: 'number', default: 20, describe: 'interactions: mean interactions per user, held-out ones included' })
+        .option('holdout', { type: 'number', default: 2, describe: 'interactions: latest interactions per user written to the held-out file (0: none)' })
+        .option('rank', { type: 'number', default: 16, describe: 'interactions: rank of the hidden taste structure' })
+        .option('heldout-out', { type: 'string', describe: 'interactions: held-out file (default: --out with -heldout before the extension)' })
+        .option('out', { type: 'string', describe: 'users, transactions, interactions: output file (.csv or .ndjson, optionally .gz; interactions .csv only; default data/users.csv, data/transactions.csv, data/interactions.csv)' })
         .option('seed', { type: 'number', default: 7, describe: 'Random seed: the same seed gives the same data (transactions: the seed of the users file to match)' })
         .option('mqtt', { type: 'string', describe: 'sensors: MQTT broker URL, e.g. mqtt://127.0.0.1:1883' })
         .option('topic', { type: 'string', default: 'sensors', describe: 'sensors: MQTT topic prefix; each device publishes to <prefix>/<device>' })
@@ -78,6 +85,19 @@ export function registerGenSensors<T extends CommonArgs>(y: Argv<T>): Argv<T> {
         const r = await generateTransactions({ users: argv.users, rows, seed: argv.seed, out });
         if (argv.json === true) printJson({ out, ...r });
         else process.stdout.write(`wrote ${n(r.rows)} transactions of ${n(r.activeUsers)} of ${n(r.users)} users (${bytes(r.bytes)}) to ${out} in ${r.seconds.toFixed(2)}s\n`);
+        return;
+      }
+      if (argv.dataset === 'interactions') {
+        const out = argv.out ?? 'data/interactions.csv';
+        const r = await generateInteractions({
+          users: argv.users, items: argv.items, perUser: argv.perUser, holdout: argv.holdout, rank: argv.rank, seed: argv.seed, out,
+          ...(argv.heldoutOut === undefined ? {} : { heldOutOut: argv.heldoutOut }),
+        });
+        if (argv.json === true) printJson(r);
+        else {
+          process.stdout.write(`wrote ${n(r.rows)} interactions of ${n(r.users)} users with ${n(r.items)} items (${bytes(r.bytes)}) to ${out}` +
+            `${r.heldOutOut === null ? '' : `, ${n(r.heldOutRows)} held out to ${r.heldOutOut}`} in ${r.seconds.toFixed(2)}s\n`);
+        }
         return;
       }
       if ((argv.mqtt === undefined) === (argv.nats === undefined)) throw optionError('gen sensors: give exactly one of --mqtt URL or --nats URL');

@@ -15,6 +15,7 @@ import { ingestOperator } from './ingest.js';
 import { joinOperator } from './join.js';
 import { noopOperator } from './noop.js';
 import { profileOperator } from './profile.js';
+import { recommendOperator } from './recommend.js';
 import { selectOperator } from './select.js';
 import { sinkOperator } from './sink.js';
 import { trainOperator } from './train.js';
@@ -22,7 +23,7 @@ import { validateOperator } from './validate.js';
 import { writeOperator } from './write.js';
 
 const operators: ReadonlyMap<string, Operator> = new Map(
-  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, validateOperator, cleanseOperator, dedupeOperator, profileOperator, joinOperator, featuresOperator, trainOperator, writeOperator, sinkOperator, noopOperator].map((op) => [op.name, op]),
+  [ingestOperator, deriveOperator, filterOperator, selectOperator, aggregateOperator, validateOperator, cleanseOperator, dedupeOperator, profileOperator, joinOperator, featuresOperator, trainOperator, recommendOperator, writeOperator, sinkOperator, noopOperator].map((op) => [op.name, op]),
 );
 
 export function operatorNames(): string[] {

@@ -24,7 +24,7 @@ const u8 = new Map<string, Uint8Array>();
 const u32 = new Map<string, Uint32Array>();
 const i32 = new Map<string, Int32Array>();
 
-function take<A extends Float64Array | Uint8Array | Uint32Array | Int32Array>(held: Map<string, A>, name: string, n: number, make: (n: number) => A): A {
+function take<A extends Float64Array | Float32Array | Uint8Array | Uint32Array | Int32Array>(held: Map<string, A>, name: string, n: number, make: (n: number) => A): A {
   const have = held.get(name);
   if (have !== undefined && have.length >= n) return have.subarray(0, n) as A;
   // Headroom: a later, somewhat larger fit (the final fit after k-fold CV) reuses it too. Pages
@@ -53,4 +53,11 @@ export function scratchU32(name: string, n: number): Uint32Array {
 /** `n` signed 32-bit words of the thread's scratch buffer `name` (old contents). */
 export function scratchI32(name: string, n: number): Int32Array {
   return take(i32, name, n, (k) => new Int32Array(k));
+}
+
+const f32 = new Map<string, Float32Array>();
+
+/** `n` floats of the thread's scratch buffer `name` (old contents). */
+export function scratchF32(name: string, n: number): Float32Array {
+  return take(f32, name, n, (k) => new Float32Array(k));
 }

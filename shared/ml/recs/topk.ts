@@ -1,0 +1,164 @@
+/**
+ * Exact top-K items per user by score u·y, skipping what cannot make the list.
+ *
+ * Items are ordered once by factor norm, largest first, and cut into tiles; a tile's largest norm
+ * bounds every score in it by Cauchy–Schwarz (u·y ≤ ‖u‖·‖y‖). Users are scored a block at a
+ * time against one tile at a time; once a user's list is full, its K-th score is a threshold,
+ * and when ‖u‖ times the next tile's largest norm is below it, no later tile can enter the list
+ * (norms only fall): the user is done. Within a tile, a score enters only when it beats the
+ * threshold, so the list's insertion sort runs a few times per user, not once per item. Seen
+ * items (the user's training interactions) and denied items never enter; with an allow list,
+ * only allowed items do.
+ *
+ * Ties are broken by the lower item index, so the result equals a full sort by (score desc,
+ * item asc) of the same scores.
+ *
+ * ```ts
+ * const items = prepareItems(Y, nItems, rank);
+ * const out = topK(items, U, nUsers, { k: 10, seen: byUser, excluded: null });
+ * out.items[u * 10 + j]; out.scores[u * 10 + j]; // −1 / −Infinity where fewer than k qualify
+ * ```
+ */
+import { QuiverError } from '../../errors.js';
+import type { Csr } from './csr.js';
+
+/** Items per tile. */
+export const TILE = 64;
+/** Users scored together against a tile (each factor of the tile is read once per block). */
+const USER_BLOCK = 4;
+/** Float slack on the Cauchy–Schwarz bound (the computed dot may exceed the computed bound by rounding). */
+const BOUND_SLACK = 1e-6;
+
+export interface PreparedItems {
+  items: number;
+  rank: number;
+  /** Item index at each position (by norm, descending). */
+  order: Int32Array;
+  /** The factors in that order, positions × rank. */
+  factors: Float32Array;
+  /** Per tile of TILE positions: its largest norm. */
+  tileMax: Float64Array;
+}
+
+/** Orders the item factors (items × rank) by norm for {@link topK}. */
+export function prepareItems(Y: Float32Array, items: number, rank: number): PreparedItems {
+  if (Y.length !== items * rank) throw QuiverError.nonRetryable('INTERNAL', `prepareItems: ${Y.length} factors for ${items}×${rank}`);
+  const norm = new Float64Array(items);
+  for (let i = 0; i < items; i++) {
+    let s = 0;
+    for (let a = 0; a < rank; a++) s += Y[i * rank + a]! * Y[i * rank + a]!;
+    norm[i] = Math.sqrt(s);
+  }
+  const order = Int32Array.from({ length: items }, (_, i) => i).sort((a, b) => norm[b]! - norm[a]! || a - b);
+  const factors = new Float32Array(items * rank);
+  for (let p = 0; p < items; p++) factors.set(Y.subarray(order[p]! * rank, (order[p]! + 1) * rank), p * rank);
+  const tiles = Math.ceil(items / TILE);
+  const tileMax = new Float64Array(tiles);
+  for (let t = 0; t < tiles; t++) tileMax[t] = norm[order[t * TILE]!]!;
+  return { items, rank, order, factors, tileMax };
+}
+
+export interface TopKOptions {
+  k: number;
+  /** Row u: the items user u has seen (never recommended to u). */
+  seen: Csr | null;
+  /** Per item: 1 = never recommended (deny list, or not on the allow list). */
+  excluded: Uint8Array | null;
+}
+
+export interface TopKResult {
+  /** users × k item indices, best first; −1 where fewer than k items qualify. */
+  items: Int32Array;
+  /** The matching scores; −Infinity in unused slots. */
+  scores: Float32Array;
+  /** Tiles scored (out of users/USER_BLOCK blocks × tiles): the work the bound saved. */
+  tilesScored: number;
+  tilesTotal: number;
+}
+
+/** Scores of a block of users (nb ≤ USER_BLOCK, rows of U from u0) against tile positions p0..p1. */
+function scoreTile(U: Float32Array, u0: number, nb: number, it: PreparedItems, p0: number, p1: number, out: Float64Array): void {
+  const r = it.rank;
+  const F = it.factors;
+  for (let p = p0; p < p1; p++) {
+    const yo = p * r;
+    for (let b = 0; b < nb; b++) {
+      const uo = (u0 + b) * r;
+      let s = 0;
+      for (let a = 0; a < r; a++) s += U[uo + a]! * F[yo + a]!;
+      out[b * TILE + (p - p0)] = s;
+    }
+  }
+}
+
+/** Top-k of every row of U (users × rank). */
+export function topK(it: PreparedItems, U: Float32Array, users: number, opt: TopKOptions): TopKResult {
+  const { k } = opt;
+  const r = it.rank;
+  if (!Number.isInteger(k) || k < 1) throw QuiverError.nonRetryable('OPTION_INVALID', `k: ${k} must be an integer ≥ 1`);
+  if (U.length !== users * r) throw QuiverError.nonRetryable('INTERNAL', `topK: ${U.length} user factors for ${users}×${r}`);
+  if (opt.seen !== null && opt.seen.rows !== users) throw QuiverError.nonRetryable('INTERNAL', `topK: seen has ${opt.seen.rows} rows for ${users} users`);
+  const items = new Int32Array(users * k).fill(-1);
+  const scores = new Float32Array(users * k).fill(-Infinity);
+  // Working lists in float64 (the scores as computed), copied out at the end.
+  const best = new Float64Array(USER_BLOCK * k);
+  const bestItem = new Int32Array(USER_BLOCK * k);
+  const count = new Int32Array(USER_BLOCK);
+  const unorm = new Float64Array(USER_BLOCK);
+  const tileScores = new Float64Array(USER_BLOCK * TILE);
+  // stamp[item] = 1 + the block slot that has seen it (per block: cleared after it).
+  const stamp = new Uint8Array(it.items);
+  const tiles = it.tileMax.length;
+  let tilesScored = 0;
+  const { seen, excluded } = opt;
+  for (let u0 = 0; u0 < users; u0 += USER_BLOCK) {
+    const nb = Math.min(USER_BLOCK, users - u0);
+    count.fill(0);
+    for (let b = 0; b < nb; b++) {
+      let s = 0;
+      for (let a = 0; a < r; a++) s += U[(u0 + b) * r + a]! ** 2;
+      unorm[b] = Math.sqrt(s);
+      if (seen !== null) for (let q = seen.ptr[u0 + b]!; q < seen.ptr[u0 + b + 1]!; q++) stamp[seen.idx[q]!] = stamp[seen.idx[q]!]! | (1 << b);
+    }
+    for (let t = 0; t < tiles; t++) {
+      // Skip the rest when no user of the block can gain from this tile (or any later one).
+      let open = false;
+      for (let b = 0; b < nb && !open; b++) open = count[b]! < k || unorm[b]! * it.tileMax[t]! * (1 + BOUND_SLACK) >= best[b * k + k - 1]!;
+      if (!open) break;
+      tilesScored++;
+      const p0 = t * TILE;
+      const p1 = Math.min(it.items, p0 + TILE);
+      scoreTile(U, u0, nb, it, p0, p1, tileScores);
+      for (let b = 0; b < nb; b++) {
+        const o = b * k;
+        const ts = b * TILE;
+        for (let p = p0; p < p1; p++) {
+          const s = tileScores[ts + p - p0]!;
+          const full = count[b] === k;
+          if (full && s < best[o + k - 1]!) continue;
+          const item = it.order[p]!;
+          if (full && s === best[o + k - 1]! && item > bestItem[o + k - 1]!) continue;
+          if ((stamp[item]! & (1 << b)) !== 0 || (excluded !== null && excluded[item] === 1)) continue;
+          // Insert (score desc, item asc), dropping the last when full.
+          let j = full ? k - 1 : count[b]!;
+          while (j > 0 && (best[o + j - 1]! < s || (best[o + j - 1] === s && bestItem[o + j - 1]! > item))) {
+            best[o + j] = best[o + j - 1]!;
+            bestItem[o + j] = bestItem[o + j - 1]!;
+            j--;
+          }
+          best[o + j] = s;
+          bestItem[o + j] = item;
+          if (!full) count[b] = count[b]! + 1;
+        }
+      }
+    }
+    for (let b = 0; b < nb; b++) {
+      for (let j = 0; j < count[b]!; j++) {
+        items[(u0 + b) * k + j] = bestItem[b * k + j]!;
+        scores[(u0 + b) * k + j] = best[b * k + j]!;
+      }
+      if (seen !== null) for (let q = seen.ptr[u0 + b]!; q < seen.ptr[u0 + b + 1]!; q++) stamp[seen.idx[q]!] = 0;
+    }
+  }
+  return { items, scores, tilesScored, tilesTotal: Math.ceil(users / USER_BLOCK) * tiles };
+}
