@@ -209,14 +209,17 @@ async function writeClock(ctx: PlanContext, phase: number): Promise<void> {
   await ctx.store.put(joinUri(ctx.stagePrefix, clockName(phase)), new TextEncoder().encode(JSON.stringify({ phase, endedAt: Date.now() })));
 }
 
-async function readClocks(ctx: PlanContext, last: number): Promise<(number | null)[]> {
-  return Promise.all(range(last + 1).map(async (p) => {
+/** When each phase ended, by phase (−1: when the stage was planned); null where unknown. */
+async function readClocks(ctx: PlanContext, last: number): Promise<Map<number, number | null>> {
+  const phases = range(last + 2).map((p) => p - 1);
+  const ends = await Promise.all(phases.map(async (p) => {
     try {
       return (JSON.parse(new TextDecoder().decode(await ctx.store.get(joinUri(ctx.stagePrefix, clockName(p))))) as { endedAt: number }).endedAt;
     } catch {
       return null;
     }
   }));
+  return new Map(phases.map((p, i) => [p, ends[i]!]));
 }
 
 export const recommendOperator: Operator = {
@@ -260,18 +263,9 @@ export const recommendOperator: Operator = {
     const score = done.find((p) => p.phase === scorePhase);
     if (score === undefined) return datasetOf([], { fields: recFields(plan) });
     const clocks = await readClocks(ctx, scorePhase);
-    const ended = (p: number): number | null => (p === -1 ? null : clocks[p] ?? null);
-    const start = async (): Promise<number | null> => {
-      try {
-        return (JSON.parse(new TextDecoder().decode(await ctx.store.get(joinUri(ctx.stagePrefix, clockName(-1))))) as { endedAt: number }).endedAt;
-      } catch {
-        return null;
-      }
-    };
-    const t0 = await start();
     const wall = (p: number): number | null => {
-      const end = ended(p);
-      const begin = p === 0 ? t0 : ended(p - 1);
+      const end = clocks.get(p) ?? null;
+      const begin = clocks.get(p - 1) ?? null;
       return end === null || begin === null ? null : (end - begin) / 1000;
     };
     const summary = recSummary(plan, done, wall);
