@@ -190,7 +190,7 @@ function bruteTopK(U: Float32Array, users: number, Y: Float32Array, items: numbe
   return out;
 }
 
-test('topK equals a full sort, with seen and excluded items left out, and skips tiles it can bound', () => {
+test('topK equals a full sort (to float32 accuracy), with seen and excluded items left out, and skips tiles it can bound', () => {
   const r = 8;
   const users = 203;
   const items = 1000;
@@ -200,13 +200,35 @@ test('topK equals a full sort, with seen and excluded items left out, and skips 
   const U = randomFactors(users, r, 6);
   const seen = interactions(users, items, 40, 7);
   const excluded = Uint8Array.from({ length: items }, (_, i) => (i % 13 === 0 ? 1 : 0));
+  const maxNorm = Math.max(...Array.from({ length: items }, (_, i) => Math.hypot(...Y.subarray(i * r, (i + 1) * r))));
   for (const k of [1, 10, 37]) {
     const got = topK(prepareItems(Y, items, r), U, users, { k, seen, excluded });
     const want = bruteTopK(U, users, Y, items, r, k, seen, excluded);
+    let same = 0;
     for (let u = 0; u < users; u++) {
-      assert.deepEqual([...got.items.subarray(u * k, (u + 1) * k)], want[u]!.items, `k ${k}, user ${u}`);
-      assert.deepEqual([...got.scores.subarray(u * k, (u + 1) * k)], want[u]!.scores, `k ${k}, user ${u} scores`);
+      const list = [...got.items.subarray(u * k, (u + 1) * k)];
+      const scores = [...got.scores.subarray(u * k, (u + 1) * k)];
+      const w = want[u]!;
+      assert.equal(list.filter((i) => i >= 0).length, w.items.length, `k ${k}, user ${u}: as many items as qualify`);
+      assert.equal(new Set(list).size, list.length, `k ${k}, user ${u}: distinct`);
+      // Scores are float32 sums: each equals its exact (float64) score to float32 accuracy, they
+      // descend, and no item left out scores above the last one taken.
+      const eps = 1e-5 * Math.hypot(...U.subarray(u * r, (u + 1) * r)) * maxNorm;
+      const exact = (i: number): number => Y.subarray(i * r, (i + 1) * r).reduce((acc, y, a) => acc + y * U[u * r + a]!, 0);
+      const taken = new Set(list);
+      for (let j = 0; j < list.length; j++) {
+        if (j > 0) assert.ok(scores[j - 1]! >= scores[j]!, `k ${k}, user ${u}: scores descend`);
+        assert.ok(Math.abs(exact(list[j]!) - scores[j]!) <= eps, `k ${k}, user ${u}: score of item ${list[j]}`);
+        assert.ok(!seen.idx.subarray(seen.ptr[u]!, seen.ptr[u + 1]!).includes(list[j]!) && excluded[list[j]!] === 0, `k ${k}, user ${u}: item ${list[j]} is seen or excluded`);
+      }
+      const last = Math.min(...list.map(exact));
+      for (let i = 0; i < items; i++) {
+        if (taken.has(i) || excluded[i] === 1 || seen.idx.subarray(seen.ptr[u]!, seen.ptr[u + 1]!).includes(i)) continue;
+        assert.ok(exact(i) <= last + 2 * eps, `k ${k}, user ${u}: item ${i} (${exact(i)}) was left out but beats ${last}`);
+      }
+      for (let j = 0; j < k; j++) if (list[j] === w.items[j]) same++;
     }
+    assert.ok(same >= 0.99 * users * k, `k ${k}: ${same} of ${users * k} slots equal the float64 sort (only near-ties may differ)`);
     if (k === 10) assert.ok(got.tilesScored < got.tilesTotal, `the norm bound skipped no tile (${got.tilesScored} of ${got.tilesTotal})`);
   }
   // Ties: equal scores come out by item index.

@@ -30,6 +30,10 @@ export class KernelHeap {
     return KernelHeap.aligned(8 * n);
   }
 
+  static f32Bytes(n: number): number {
+    return KernelHeap.aligned(4 * n);
+  }
+
   static u32Bytes(n: number): number {
     return KernelHeap.aligned(4 * n);
   }
@@ -73,6 +77,10 @@ export class KernelHeap {
     return new Float64Array(this.memory.buffer, this.take(8 * n), n);
   }
 
+  f32(n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.take(4 * n), n);
+  }
+
   u32(n: number): Uint32Array {
     return new Uint32Array(this.memory.buffer, this.take(4 * n), n);
   }
@@ -97,18 +105,34 @@ export interface HistogramKernels {
   partition(loc: number, lo: number, hi: number, column: number, goLeft: number, right: number): number;
 }
 
+/** Instantiates `file` (a .wasm built beside this module) over {@link kernelHeap}'s memory. */
+function instantiate(file: string): Record<string, unknown> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(new URL(`./${file}`, import.meta.url));
+  } catch {
+    throw QuiverError.nonRetryable('INTERNAL', `shared/ml/kernels/${file} is missing from the build; run \`npm run build\` (it compiles the .wat kernels)`);
+  }
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: kernelHeap().memory } }).exports;
+}
+
 let histogram: HistogramKernels | null = null;
 
 /** The histogram kernels (histogram.wat), instantiated once per thread over {@link kernelHeap}'s memory. */
 export function histogramKernels(): HistogramKernels {
-  if (histogram !== null) return histogram;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(new URL('./histogram.wasm', import.meta.url));
-  } catch {
-    throw QuiverError.nonRetryable('INTERNAL', 'shared/ml/kernels/histogram.wasm is missing from the build; run `npm run build` (it compiles the .wat kernels)');
-  }
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: kernelHeap().memory } });
-  histogram = instance.exports as unknown as HistogramKernels;
+  histogram ??= instantiate('histogram.wasm') as unknown as HistogramKernels;
   return histogram;
+}
+
+export interface ScoreKernels {
+  /** Scores of 4 users × a 64-item tile; returns the mask of users whose tile maximum reaches their threshold. */
+  score4(users: number, rank: number, tile: number, out: number, thresholds: number): number;
+}
+
+let scores: ScoreKernels | null = null;
+
+/** The scoring kernel (scores.wat), instantiated once per thread over {@link kernelHeap}'s memory. */
+export function scoreKernels(): ScoreKernels {
+  scores ??= instantiate('scores.wasm') as unknown as ScoreKernels;
+  return scores;
 }

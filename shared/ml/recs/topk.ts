@@ -10,8 +10,11 @@
  * items (the user's training interactions) and denied items never enter; with an allow list,
  * only allowed items do.
  *
- * Ties are broken by the lower item index, so the result equals a full sort by (score desc,
- * item asc) of the same scores.
+ * Scores are computed in float32 by a WebAssembly SIMD kernel (shared/ml/kernels/scores.wat), 4
+ * users × 64 items at a time; the kernel also reports which of the 4 users has a score in the tile
+ * at or above its threshold (the block maximum), so a tile that cannot change a user's list costs
+ * no JavaScript at all. Ties are broken by the lower item index, so the result equals a full sort
+ * by (score desc, item asc) of the same float32 scores.
  *
  * ```ts
  * const items = prepareItems(Y, nItems, rank);
@@ -20,22 +23,23 @@
  * ```
  */
 import { QuiverError } from '../../errors.js';
+import { kernelHeap, KernelHeap, scoreKernels } from '../kernels/heap.js';
 import type { Csr } from './csr.js';
 
-/** Items per tile. */
+/** Items per tile (the kernel's). */
 export const TILE = 64;
-/** Users scored together against a tile (each factor of the tile is read once per block). */
+/** Users scored together against a tile (the kernel's; each factor of the tile is read once per block). */
 const USER_BLOCK = 4;
-/** Float slack on the Cauchy–Schwarz bound (the computed dot may exceed the computed bound by rounding). */
-const BOUND_SLACK = 1e-6;
+/** Slack on the Cauchy–Schwarz bound: a float32 dot of rank r may exceed the exact one by ~r·2⁻²⁴ of ‖u‖‖y‖. */
+const BOUND_SLACK = 1e-4;
 
 export interface PreparedItems {
   items: number;
   rank: number;
   /** Item index at each position (by norm, descending). */
   order: Int32Array;
-  /** The factors in that order, positions × rank. */
-  factors: Float32Array;
+  /** The factors in that order, tile by tile transposed: tile t, factor a, item j at (t·rank + a)·TILE + j (zero padded). */
+  tiles: Float32Array;
   /** Per tile of TILE positions: its largest norm. */
   tileMax: Float64Array;
 }
@@ -50,12 +54,16 @@ export function prepareItems(Y: Float32Array, items: number, rank: number): Prep
     norm[i] = Math.sqrt(s);
   }
   const order = Int32Array.from({ length: items }, (_, i) => i).sort((a, b) => norm[b]! - norm[a]! || a - b);
-  const factors = new Float32Array(items * rank);
-  for (let p = 0; p < items; p++) factors.set(Y.subarray(order[p]! * rank, (order[p]! + 1) * rank), p * rank);
   const tiles = Math.ceil(items / TILE);
+  const t32 = new Float32Array(tiles * rank * TILE);
+  for (let p = 0; p < items; p++) {
+    const o = order[p]! * rank;
+    const base = Math.floor(p / TILE) * rank * TILE + (p % TILE);
+    for (let a = 0; a < rank; a++) t32[base + a * TILE] = Y[o + a]!;
+  }
   const tileMax = new Float64Array(tiles);
   for (let t = 0; t < tiles; t++) tileMax[t] = norm[order[t * TILE]!]!;
-  return { items, rank, order, factors, tileMax };
+  return { items, rank, order, tiles: t32, tileMax };
 }
 
 export interface TopKOptions {
@@ -76,21 +84,6 @@ export interface TopKResult {
   tilesTotal: number;
 }
 
-/** Scores of a block of users (nb ≤ USER_BLOCK, rows of U from u0) against tile positions p0..p1. */
-function scoreTile(U: Float32Array, u0: number, nb: number, it: PreparedItems, p0: number, p1: number, out: Float64Array): void {
-  const r = it.rank;
-  const F = it.factors;
-  for (let p = p0; p < p1; p++) {
-    const yo = p * r;
-    for (let b = 0; b < nb; b++) {
-      const uo = (u0 + b) * r;
-      let s = 0;
-      for (let a = 0; a < r; a++) s += U[uo + a]! * F[yo + a]!;
-      out[b * TILE + (p - p0)] = s;
-    }
-  }
-}
-
 /** Top-k of every row of U (users × rank). */
 export function topK(it: PreparedItems, U: Float32Array, users: number, opt: TopKOptions): TopKResult {
   const { k } = opt;
@@ -100,40 +93,56 @@ export function topK(it: PreparedItems, U: Float32Array, users: number, opt: Top
   if (opt.seen !== null && opt.seen.rows !== users) throw QuiverError.nonRetryable('INTERNAL', `topK: seen has ${opt.seen.rows} rows for ${users} users`);
   const items = new Int32Array(users * k).fill(-1);
   const scores = new Float32Array(users * k).fill(-Infinity);
-  // Working lists in float64 (the scores as computed), copied out at the end.
-  const best = new Float64Array(USER_BLOCK * k);
+  // The kernel's memory: the tiles, a block of users, its scores and thresholds.
+  const heap = kernelHeap();
+  heap.begin(KernelHeap.f32Bytes(it.tiles.length) + KernelHeap.f32Bytes(USER_BLOCK * r) + KernelHeap.f32Bytes(USER_BLOCK * TILE) + KernelHeap.f32Bytes(USER_BLOCK));
+  const kTiles = heap.f32(it.tiles.length);
+  kTiles.set(it.tiles);
+  const ub = heap.f32(USER_BLOCK * r);
+  const out = heap.f32(USER_BLOCK * TILE);
+  const thr = heap.f32(USER_BLOCK);
+  const kernel = scoreKernels();
+  const best = new Float32Array(USER_BLOCK * k);
   const bestItem = new Int32Array(USER_BLOCK * k);
   const count = new Int32Array(USER_BLOCK);
   const unorm = new Float64Array(USER_BLOCK);
-  const tileScores = new Float64Array(USER_BLOCK * TILE);
-  // stamp[item] = 1 + the block slot that has seen it (per block: cleared after it).
+  // stamp[item] bit b: user b of the block has seen it (cleared after the block).
   const stamp = new Uint8Array(it.items);
-  const tiles = it.tileMax.length;
+  const nTiles = it.tileMax.length;
   let tilesScored = 0;
   const { seen, excluded } = opt;
   for (let u0 = 0; u0 < users; u0 += USER_BLOCK) {
     const nb = Math.min(USER_BLOCK, users - u0);
     count.fill(0);
+    ub.fill(0);
+    ub.set(U.subarray(u0 * r, (u0 + nb) * r));
+    for (let b = 0; b < USER_BLOCK; b++) thr[b] = b < nb ? -Infinity : Infinity;
     for (let b = 0; b < nb; b++) {
       let s = 0;
       for (let a = 0; a < r; a++) s += U[(u0 + b) * r + a]! ** 2;
       unorm[b] = Math.sqrt(s);
       if (seen !== null) for (let q = seen.ptr[u0 + b]!; q < seen.ptr[u0 + b + 1]!; q++) stamp[seen.idx[q]!] = stamp[seen.idx[q]!]! | (1 << b);
     }
-    for (let t = 0; t < tiles; t++) {
-      // Skip the rest when no user of the block can gain from this tile (or any later one).
-      let open = false;
-      for (let b = 0; b < nb && !open; b++) open = count[b]! < k || unorm[b]! * it.tileMax[t]! * (1 + BOUND_SLACK) >= best[b * k + k - 1]!;
-      if (!open) break;
+    for (let t = 0; t < nTiles; t++) {
+      // A user whose list is full and whose bound cannot reach its threshold is done (later tiles have smaller norms).
+      let open = 0;
+      for (let b = 0; b < nb; b++) {
+        if (thr[b] === Infinity) continue;
+        if (count[b] === k && unorm[b]! * it.tileMax[t]! * (1 + BOUND_SLACK) < best[b * k + k - 1]!) thr[b] = Infinity;
+        else open++;
+      }
+      if (open === 0) break;
       tilesScored++;
+      const mask = kernel.score4(ub.byteOffset, r, kTiles.byteOffset + t * r * TILE * 4, out.byteOffset, thr.byteOffset);
+      if (mask === 0) continue;
       const p0 = t * TILE;
       const p1 = Math.min(it.items, p0 + TILE);
-      scoreTile(U, u0, nb, it, p0, p1, tileScores);
       for (let b = 0; b < nb; b++) {
+        if ((mask & (1 << b)) === 0) continue;
         const o = b * k;
         const ts = b * TILE;
         for (let p = p0; p < p1; p++) {
-          const s = tileScores[ts + p - p0]!;
+          const s = out[ts + p - p0]!;
           const full = count[b] === k;
           if (full && s < best[o + k - 1]!) continue;
           const item = it.order[p]!;
@@ -149,6 +158,7 @@ export function topK(it: PreparedItems, U: Float32Array, users: number, opt: Top
           best[o + j] = s;
           bestItem[o + j] = item;
           if (!full) count[b] = count[b]! + 1;
+          if (count[b] === k) thr[b] = best[o + k - 1]!;
         }
       }
     }
@@ -160,5 +170,5 @@ export function topK(it: PreparedItems, U: Float32Array, users: number, opt: Top
       if (seen !== null) for (let q = seen.ptr[u0 + b]!; q < seen.ptr[u0 + b + 1]!; q++) stamp[seen.idx[q]!] = 0;
     }
   }
-  return { items, scores, tilesScored, tilesTotal: Math.ceil(users / USER_BLOCK) * tiles };
+  return { items, scores, tilesScored, tilesTotal: Math.ceil(users / USER_BLOCK) * nTiles };
 }
