@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench -- <dispatch|ingest|sources|churn> [--tasks N] [--rows N]`. Prints a Markdown
+ * Benchmarks: `npm run bench -- <dispatch|ingest|sources|churn|recs> [--tasks N] [--rows N]`. Prints a Markdown
  * table with the machine; copy it into benchmarks/RESULTS.md with the command.
  */
 import { setLogLevel } from '../shared/log.js';
@@ -8,6 +8,7 @@ import type { ChurnModel } from './churn.js';
 import { benchDispatch } from './dispatch.js';
 import { machine } from './harness.js';
 import { benchIngest } from './ingest.js';
+import { benchRecs } from './recs.js';
 import { benchSources } from './sources.js';
 
 const [scenario, ...rest] = process.argv.slice(2);
@@ -43,7 +44,10 @@ switch (scenario) {
   case 'churn':
     await benchChurn({ rows: flag('rows', 1_000_000), models: churnModels(), skipCluster: rest.includes('--skip-cluster'), skipPython: rest.includes('--skip-python') });
     break;
+  case 'recs':
+    await benchRecs({ users: flag('users', 1_000_000), items: flag('items', 10_000), rank: flag('rank', 64), iterations: flag('iterations', 5), skipCluster: rest.includes('--skip-cluster'), skipPython: rest.includes('--skip-python') });
+    break;
   default:
-    console.error('usage: npm run bench -- <dispatch|ingest|sources|churn> [--tasks N] [--rows N]');
+    console.error('usage: npm run bench -- <dispatch|ingest|sources|churn|recs> [--tasks N] [--rows N] [--users N --items M]');
     process.exitCode = 2;
 }
