@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addGram, alsHalfStep, totalLoss } from '../../shared/ml/recs/als.js';
+import { addGram, alsHalfStep, alsHalfStepJs, alsHalfStepWasm, totalLoss } from '../../shared/ml/recs/als.js';
 import type { AlsParams } from '../../shared/ml/recs/als.js';
 import { csrFromPairs, transpose } from '../../shared/ml/recs/csr.js';
 import type { Csr } from '../../shared/ml/recs/csr.js';
@@ -126,18 +126,43 @@ test('csr: rows sorted by column, duplicates summed, transpose, bad weights refu
   assert.throws(() => csrFromPairs(Int32Array.from([0]), 1, Int32Array.from([0]), 1, Float32Array.from([0])), (e: Error & { code?: string }) => e.code === 'INPUT_INVALID' && /weight 0/.test(e.message));
 });
 
-test('als: a half-step with rank CG steps equals the dense exact solve of every row', () => {
+test('als: a half-step with rank CG steps equals the dense exact solve of every row (float64 JavaScript and the float32 SIMD kernel)', () => {
   const users = 30;
   const items = 25;
-  const p: AlsParams = { rank: 5, reg: 0.3, alpha: 2, cgSteps: 5 };
-  const m = interactions(users, items, 6, 1);
-  const Y = randomFactors(items, p.rank, 2);
-  const X = randomFactors(users, p.rank, 3, 0.1);
-  alsHalfStep(m, X, Y, gramOf(Y, items, p.rank), p, false);
-  const exact = denseSolution(m, Y, items, p);
-  for (let u = 0; u < users; u++) {
-    for (let a = 0; a < p.rank; a++) assert.ok(Math.abs(X[u * p.rank + a]! - exact[u]![a]!) < 1e-4 * (1 + Math.abs(exact[u]![a]!)), `user ${u}, factor ${a}: ${X[u * p.rank + a]} vs ${exact[u]![a]}`);
+  // Rank 5 runs the JavaScript path, rank 8 the WebAssembly kernel (ranks that are multiples of 4).
+  for (const [rank, tol] of [[5, 1e-4], [8, 2e-3]] as const) {
+    const p: AlsParams = { rank, reg: 0.3, alpha: 2, cgSteps: rank };
+    const m = interactions(users, items, 6, 1);
+    const Y = randomFactors(items, p.rank, 2);
+    const X = randomFactors(users, p.rank, 3, 0.1);
+    alsHalfStep(m, X, Y, gramOf(Y, items, p.rank), p, false);
+    const exact = denseSolution(m, Y, items, p);
+    for (let u = 0; u < users; u++) {
+      const scale = Math.max(...exact[u]!.map(Math.abs));
+      for (let a = 0; a < p.rank; a++) assert.ok(Math.abs(X[u * p.rank + a]! - exact[u]![a]!) < tol * (1 + scale), `rank ${rank}, user ${u}, factor ${a}: ${X[u * p.rank + a]} vs ${exact[u]![a]}`);
+    }
   }
+});
+
+test('als: the SIMD kernel and the JavaScript reference agree on a 3-step half-step and its loss', () => {
+  const users = 200;
+  const items = 120;
+  const p: AlsParams = { rank: 16, reg: 0.1, alpha: 10, cgSteps: 3 };
+  const m = interactions(users, items, 20, 9);
+  const Y = randomFactors(items, p.rank, 10, 0.5);
+  const G = gramOf(Y, items, p.rank);
+  const X0 = randomFactors(users, p.rank, 11, 0.1);
+  const a = X0.slice();
+  const b = X0.slice();
+  const ra = alsHalfStepWasm(m, a, Y, G, p, true);
+  const rb = alsHalfStepJs(m, b, Y, G, p, true);
+  let worst = 0;
+  for (let t = 0; t < a.length; t++) worst = Math.max(worst, Math.abs(a[t]! - b[t]!) / (1 + Math.abs(b[t]!)));
+  assert.ok(worst < 1e-3, `largest relative difference ${worst}`);
+  assert.ok(Math.abs(ra.loss - rb.loss) < 1e-3 * Math.abs(rb.loss), `loss ${ra.loss} vs ${rb.loss}`);
+  assert.ok(Math.abs(ra.sqNorm - rb.sqNorm) < 1e-3 * rb.sqNorm, `norm ${ra.sqNorm} vs ${rb.sqNorm}`);
+  const direct = gramOf(a, users, p.rank);
+  for (let t = 0; t < direct.length; t++) assert.ok(Math.abs(ra.gram[t]! - direct[t]!) < 1e-5 * (1 + Math.abs(direct[t]!)), `XᵀX[${t}]: ${ra.gram[t]} vs ${direct[t]}`);
 });
 
 test('als: the half-step loss terms equal the loss summed over every pair, and iterations lower it', () => {

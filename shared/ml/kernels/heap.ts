@@ -136,3 +136,20 @@ export function scoreKernels(): ScoreKernels {
   scores ??= instantiate('scores.wasm') as unknown as ScoreKernels;
   return scores;
 }
+
+export interface AlsKernels {
+  /** CG solve of every row in place; returns Σ‖x‖² (see als.wat for the layout). */
+  cg(rows: number, ptr: number, idx: number, val: number, x: number, y: number, g: number, rank: number, reg: number, alpha: number, steps: number, tmp: number): number;
+  /** The rows' loss terms. */
+  loss(rows: number, ptr: number, idx: number, val: number, x: number, y: number, g: number, rank: number, alpha: number, tmp: number): number;
+  /** out (rank × rank f32) += Σ x·xᵀ over the rows. */
+  gram(rows: number, x: number, rank: number, out: number): void;
+}
+
+let als: AlsKernels | null = null;
+
+/** The ALS kernels (als.wat), instantiated once per thread over {@link kernelHeap}'s memory. */
+export function alsKernels(): AlsKernels {
+  als ??= instantiate('als.wasm') as unknown as AlsKernels;
+  return als;
+}

@@ -15,12 +15,17 @@
  * The loss needs no sum over all user × item pairs: Σ_{u,i} (x_u·y_i)² = Σ_u x_uᵀ (YᵀY) x_u, and
  * each observed pair corrects its term by c (1 − s)² − s² (s = x_u·y_i).
  *
+ * When the rank is a multiple of 4 the solve runs in a WebAssembly SIMD kernel in float32
+ * (shared/ml/kernels/als.wat, as the `implicit` library's float32 CG); {@link alsHalfStepJs},
+ * float64 JavaScript, is the reference it is tested against and the path for other ranks.
+ *
  * ```ts
  * const G = new Float64Array(r * r); addGram(Y, items, r, G);
  * const { loss, sqNorm } = alsHalfStep(byUser, X, Y, G, { rank: r, reg: 0.1, alpha: 40, cgSteps: 3 }, true);
  * ```
  */
 import { QuiverError } from '../../errors.js';
+import { alsKernels, kernelHeap, KernelHeap } from '../kernels/heap.js';
 import type { Csr } from './csr.js';
 
 export interface AlsParams {
@@ -90,6 +95,19 @@ export interface HalfStepResult {
   loss: number;
   /** Σ ‖x‖² over the rows (their regularization is reg times this). */
   sqNorm: number;
+  /** XᵀX of the new rows (what the other side's next step sums). */
+  gram: Float64Array;
+}
+
+/** Rows summed in float32 before their block is added to the float64 Gram matrix. */
+const GRAM_BLOCK = 256;
+
+function checkShapes(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams): void {
+  checkParams(p);
+  const r = p.rank;
+  if (X.length !== m.rows * r || G.length !== r * r || Y.length % r !== 0) {
+    throw QuiverError.nonRetryable('INTERNAL', `alsHalfStep: X ${X.length} for ${m.rows}×${r}, Y ${Y.length}, G ${G.length}`);
+  }
 }
 
 /**
@@ -98,11 +116,48 @@ export interface HalfStepResult {
  * also returns the rows' loss terms at the new X.
  */
 export function alsHalfStep(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
-  checkParams(p);
+  return p.rank % 4 === 0 ? alsHalfStepWasm(m, X, Y, G, p, withLoss) : alsHalfStepJs(m, X, Y, G, p, withLoss);
+}
+
+/** {@link alsHalfStep} in the float32 SIMD kernel (rank a multiple of 4). */
+export function alsHalfStepWasm(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
+  checkShapes(m, X, Y, G, p);
   const r = p.rank;
-  if (X.length !== m.rows * r || G.length !== r * r || Y.length % r !== 0) {
-    throw QuiverError.nonRetryable('INTERNAL', `alsHalfStep: X ${X.length} for ${m.rows}×${r}, Y ${Y.length}, G ${G.length}`);
+  if (r % 4 !== 0) throw QuiverError.nonRetryable('INTERNAL', `alsHalfStepWasm: rank ${r} is not a multiple of 4`);
+  const nnz = m.ptr[m.rows]!;
+  const heap = kernelHeap();
+  heap.begin(KernelHeap.u32Bytes(m.rows + 1) + KernelHeap.u32Bytes(nnz) + KernelHeap.f32Bytes(nnz) + KernelHeap.f32Bytes(X.length) + KernelHeap.f32Bytes(Y.length) + KernelHeap.f32Bytes(r * r) + KernelHeap.f32Bytes(3 * r));
+  const ptr = heap.u32(m.rows + 1);
+  ptr.set(m.ptr);
+  const idx = heap.u32(nnz);
+  idx.set(m.idx.subarray(0, nnz));
+  const val = heap.f32(nnz);
+  val.set(m.val.subarray(0, nnz));
+  const x = heap.f32(X.length);
+  x.set(X);
+  const y = heap.f32(Y.length);
+  y.set(Y);
+  const g = heap.f32(r * r);
+  g.set(G);
+  const tmp = heap.f32(3 * r);
+  const k = alsKernels();
+  const sqNorm = k.cg(m.rows, ptr.byteOffset, idx.byteOffset, val.byteOffset, x.byteOffset, y.byteOffset, g.byteOffset, r, p.reg, p.alpha, p.cgSteps, tmp.byteOffset);
+  X.set(x);
+  const loss = withLoss ? k.loss(m.rows, ptr.byteOffset, idx.byteOffset, val.byteOffset, x.byteOffset, y.byteOffset, g.byteOffset, r, p.alpha, tmp.byteOffset) : 0;
+  // XᵀX: float32 sums of GRAM_BLOCK rows at a time (in g, no longer needed), added up in float64.
+  const gram = new Float64Array(r * r);
+  for (let u0 = 0; u0 < m.rows; u0 += GRAM_BLOCK) {
+    g.fill(0);
+    k.gram(Math.min(GRAM_BLOCK, m.rows - u0), x.byteOffset + 4 * u0 * r, r, g.byteOffset);
+    for (let t = 0; t < r * r; t++) gram[t] = gram[t]! + g[t]!;
   }
+  return { loss, sqNorm, gram };
+}
+
+/** {@link alsHalfStep} in float64 JavaScript, rows in lockstep blocks: the reference, and any rank. */
+export function alsHalfStepJs(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
+  checkShapes(m, X, Y, G, p);
+  const r = p.rank;
   const { ptr, idx, val } = m;
   const x = new Float64Array(BLOCK * r);
   const res = new Float64Array(BLOCK * r);
@@ -183,7 +238,9 @@ export function alsHalfStep(m: Csr, X: Float32Array, Y: Float32Array, G: Float64
       }
     }
   }
-  return { loss, sqNorm };
+  const gram = new Float64Array(r * r);
+  addGram(X, m.rows, r, gram);
+  return { loss, sqNorm, gram };
 }
 
 /** The loss of the docs above from its parts; `normalized` divides by Σ c over all pairs. */

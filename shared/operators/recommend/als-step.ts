@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { scratchF32 } from '../../ml/kernels/scratch.js';
-import { addGram, alsHalfStep } from '../../ml/recs/als.js';
+import { alsHalfStep } from '../../ml/recs/als.js';
 import type { Csr } from '../../ml/recs/csr.js';
 import { initialFactors } from '../../ml/recs/factors.js';
 import type { KernelInput, KernelResult } from '../types.js';
@@ -73,13 +73,11 @@ export function stepKernel(input: KernelInput, p: StepParams): KernelResult {
     ? initialFactors(unpackKeys(lastInput, what(1 + 2 * p.otherParts)).keys, r, plan.seed)
     : readFactors(lastInput, what(1 + 2 * p.otherParts)).F;
   const step = alsHalfStep(csr, X, Y, G, { rank: r, reg: plan.reg, alpha: plan.alpha, cgSteps: plan.cgSteps }, p.side === 'i');
-  const own = new Float64Array(r * r);
-  addGram(X, csr.rows, r, own);
   const seconds = (performance.now() - t0) / 1000;
   return {
     objects: [
       { name: factorsName(p.side, p.part, p.iteration), bytes: packFactors(X, csr.rows, r), rows: 0 },
-      { name: gramName(p.side, p.part, p.iteration), bytes: pack({ rank: r }, [own]), rows: 0 },
+      { name: gramName(p.side, p.part, p.iteration), bytes: pack({ rank: r }, [step.gram]), rows: 0 },
     ],
     stats: { rowsIn: 0, rowsOut: 0, quarantined: 0, recPhase: 'step', side: p.side, part: p.part, iteration: p.iteration, rows: csr.rows, loss: step.loss, sqNorm: step.sqNorm, seconds },
   };
