@@ -67,6 +67,23 @@ function num(stats: Record<string, unknown> | undefined, key: string): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
+/** The operator's summary of a succeeded stage, as `{ summary }` (nothing when it has none or it fails). */
+function summaryOf(state: JobState, stage: StageState): { summary?: Record<string, unknown> } {
+  const op = getOperatorIfKnown(stage.op);
+  const spec = state.spec.stages.find((s) => s.id === stage.id);
+  if (op?.resultSummary === undefined || spec === undefined) return {};
+  const done = stage.phases.map((p, phase) => ({ phase, tasks: p.tasks.map((t) => t.output ?? { shards: [], quarantine: [], stats: {} }) }));
+  const inputs = stageInputs(spec)
+    .map((id) => state.stages.find((s) => s.id === id)?.output)
+    .filter((d): d is Dataset => d !== undefined);
+  try {
+    const summary = op.resultSummary(spec, inputs, done, stage.phaseSeconds ?? []);
+    return summary === null ? {} : { summary };
+  } catch {
+    return {};
+  }
+}
+
 function stageResult(state: JobState, stage: StageState): StageResult {
   const all = stage.phases.flatMap((p) => p.tasks);
   const first = stage.phases[0]?.tasks ?? [];
@@ -89,6 +106,7 @@ function stageResult(state: JobState, stage: StageState): StageResult {
     rowsOut: stage.output?.rows ?? 0,
     quarantined: all.reduce((n, t) => n + num(t.output?.stats, 'quarantined'), 0),
     ...(stage.status === 'succeeded' && report !== undefined ? { report } : {}),
+    ...(stage.status === 'succeeded' ? summaryOf(state, stage) : {}),
   };
 }
 

@@ -89,6 +89,8 @@ export interface StageResult {
   quarantined: number;
   /** A report the stage wrote (e.g. `train`'s training report), once it succeeded. */
   report?: { json: string; html: string };
+  /** The stage's headline numbers (e.g. `recommend`'s loss per iteration, speed and held-out metrics), once it succeeded. */
+  summary?: Record<string, unknown>;
 }
 
 export interface OutputResult {

@@ -282,6 +282,11 @@ export const recommendOperator: Operator = {
     return datasetOf(score.tasks.filter((t) => t.stats.recPhase === 'score').flatMap((t) => t.shards), { fields: recFields(plan) });
   },
 
+  resultSummary(stage, inputs, done, phaseSeconds) {
+    const plan = resolveRecommend({ stage, inputs, path: `stage ${stage.id}` });
+    return recSummary(plan, done, (p) => phaseSeconds[p] ?? null) as unknown as Record<string, unknown>;
+  },
+
   stageReport(stagePrefix) {
     return { json: joinUri(stagePrefix, 'report.json'), html: joinUri(stagePrefix, 'report.html') };
   },

@@ -19,7 +19,7 @@ export function partName(index: number): string {
 }
 
 /** A SPEC_INVALID error naming `<ctx.path>.<field>`. */
-export function specError(ctx: PlanContext, field: string, message: string, cause?: unknown): QuiverError {
+export function specError(ctx: Pick<PlanContext, 'path'>, field: string, message: string, cause?: unknown): QuiverError {
   const path = field === '' ? ctx.path : `${ctx.path}.${field}`;
   return QuiverError.nonRetryable('SPEC_INVALID', `${path}: ${message}`, cause === undefined ? { details: { path } } : { cause, details: { path } });
 }

@@ -108,6 +108,11 @@ export interface Operator {
   quality?(ctx: PlanContext, done: PhaseOutcome[], output: Dataset): QualitySection | null | Promise<QualitySection | null>;
   /** Where the stage writes a report of its own (JSON + HTML) under its prefix, if it does. */
   stageReport?(stagePrefix: string): { json: string; html: string };
+  /**
+   * The stage's headline numbers for the job result, from its phases' task stats and each
+   * phase's wall seconds (the coordinator's clock); called once the stage succeeded.
+   */
+  resultSummary?(stage: StageSpec, inputs: Dataset[], done: PhaseOutcome[], phaseSeconds: number[]): Record<string, unknown> | null;
   /** Worker half. Runs in a Piscina thread; pure over its inputs. */
   kernel(input: KernelInput): KernelResult | Promise<KernelResult>;
 }

@@ -49,6 +49,11 @@ async function run(extra: Record<string, unknown>, order?: (n: number) => number
   const heldOut = await writeShards(dir.path, { fields: schema.fields.slice(0, 2) }, [d.heldOut], 'heldout');
   const result = await runStage(recommendOperator, stage(extra) as never, [train, heldOut], dir.path, order);
   const summary = JSON.parse(await readFile(`${result.ctx.stagePrefix}report.json`, 'utf8')) as RecSummary;
+  // The job result's stage summary has the report's numbers.
+  const fromStats = recommendOperator.resultSummary!(result.ctx.stage, [train, heldOut], result.phases, result.phases.map(() => 1)) as unknown as RecSummary;
+  assert.deepEqual(fromStats.metrics, summary.metrics);
+  assert.deepEqual(fromStats.iterations.map((i) => i.loss), summary.iterations.map((i) => i.loss));
+  assert.equal(fromStats.alsSecondsPerIteration, 2, 'two phases of 1 s per iteration');
   const quarantine = result.phases[0]!.tasks.flatMap((t) => t.quarantine);
   const reasons = (await Promise.all(quarantine.map(async (q) => decodeQuarantine(await readFile(q.uri))))).flat().map((q) => q.reason);
   return { rows: await readRows(result.output), summary, dir: result.ctx.stagePrefix, quarantine: reasons };

@@ -21,6 +21,9 @@ import type { Dataset, FieldDef } from '../../dataset.js';
 import { specError } from '../rowwise.js';
 import type { PlanContext } from '../types.js';
 
+/** What resolving the stage needs: its spec, its input datasets and its path (for errors). */
+export type RecContext = Pick<PlanContext, 'stage' | 'inputs' | 'path'>;
+
 export interface RecPlan {
   user: FieldDef;
   item: FieldDef;
@@ -77,7 +80,7 @@ export const RECOMMEND_PROPERTIES: Record<string, unknown> = {
 const ROWS_PER_USER_PART = 2_500_000;
 const ROWS_PER_ITEM_PART = 10_000_000;
 
-function column(ctx: PlanContext, input: Dataset, field: string, types: readonly string[]): FieldDef {
+function column(ctx: RecContext, input: Dataset, field: string, types: readonly string[]): FieldDef {
   const name = ctx.stage[field];
   if (typeof name !== 'string') throw specError(ctx, field, `give the ${field} column's name`);
   const f = input.schema.fields.find((x) => x.name === name);
@@ -86,27 +89,27 @@ function column(ctx: PlanContext, input: Dataset, field: string, types: readonly
   return f;
 }
 
-function num(ctx: PlanContext, field: string, fallback: number): number {
+function num(ctx: RecContext, field: string, fallback: number): number {
   const v = ctx.stage[field];
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw specError(ctx, field, `must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
-function int(ctx: PlanContext, field: string, fallback: number, min: number): number {
+function int(ctx: RecContext, field: string, fallback: number, min: number): number {
   const v = num(ctx, field, fallback);
   if (!Number.isInteger(v) || v < min) throw specError(ctx, field, `must be an integer ≥ ${min}, got ${v}`);
   return v;
 }
 
-function keyList(ctx: PlanContext, field: string): string[] | null {
+function keyList(ctx: RecContext, field: string): string[] | null {
   const v = ctx.stage[field];
   if (v === undefined) return null;
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' && typeof x !== 'number')) throw specError(ctx, field, 'must be a list of item ids');
   return v.map(String);
 }
 
-export function resolveRecommend(ctx: PlanContext): RecPlan {
+export function resolveRecommend(ctx: RecContext): RecPlan {
   const train = ctx.inputs[0];
   if (train === undefined || ctx.inputs.length > 2) throw specError(ctx, 'input', `recommend takes the interactions and optionally held-out interactions (1 or 2 input stages), got ${ctx.inputs.length}`);
   const user = column(ctx, train, 'user', ['int', 'string']);
