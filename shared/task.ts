@@ -11,6 +11,11 @@ export interface InputRef {
   uri: string;
   start?: number;
   end?: number;
+  /**
+   * SHA-256 (hex) of the object, set on broadcast inputs many tasks read: a worker then fetches
+   * the object once and serves later tasks from memory (worker/input-cache.ts).
+   */
+  sha256?: string;
 }
 
 export interface TaskDescriptor {

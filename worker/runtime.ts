@@ -24,6 +24,7 @@ import { joinUri } from '../shared/store/uri.js';
 import type { ShardRef } from '../shared/dataset.js';
 import type { TaskDescriptor, TaskResult } from '../shared/task.js';
 import { injectedDelayMs } from './faults.js';
+import { InputCache } from './input-cache.js';
 import type { PoolResult, PoolTask } from './pool-entry.js';
 
 export type WorkerState = 'created' | 'running' | 'draining' | 'stopped' | 'failed';
@@ -41,6 +42,8 @@ export interface WorkerOptions {
   graceMs?: number;
   /** Longest wait of one receive call. Default 1000 ms. */
   pollMs?: number;
+  /** Memory for broadcast inputs kept by content hash (InputRef.sha256). Default 512 MiB; 0 turns it off. */
+  inputCacheBytes?: number;
 }
 
 const DEFAULTS: Readonly<Required<Omit<WorkerOptions, 'workerId'>>> = Object.freeze({
@@ -49,6 +52,7 @@ const DEFAULTS: Readonly<Required<Omit<WorkerOptions, 'workerId'>>> = Object.fre
   workingMs: 5000,
   graceMs: 30_000,
   pollMs: 1000,
+  inputCacheBytes: 512 * 2 ** 20,
 });
 
 /** Resolves the store to use for a task's StoreConfig (credentials come from the worker's own config). */
@@ -62,9 +66,9 @@ interface InFlight {
 
 function validate(options: WorkerOptions): Required<Omit<WorkerOptions, 'workerId'>> & { workerId: string } {
   const merged = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<WorkerOptions>;
-  for (const key of ['threads', 'heartbeatMs', 'workingMs', 'graceMs', 'pollMs'] as const) {
+  for (const key of ['threads', 'heartbeatMs', 'workingMs', 'graceMs', 'pollMs', 'inputCacheBytes'] as const) {
     const v = merged[key];
-    if (!Number.isInteger(v) || v < (key === 'graceMs' ? 0 : 1)) {
+    if (!Number.isInteger(v) || v < (key === 'graceMs' || key === 'inputCacheBytes' ? 0 : 1)) {
       throw new QuiverError('OPTION_INVALID', `worker option ${key} must be a positive integer, got ${String(v)}`);
     }
   }
@@ -89,6 +93,7 @@ export class QuiverWorker {
   private control: Subscription | undefined;
   private tasksDone = 0;
   private wake: (() => void) | undefined;
+  private readonly inputCache: InputCache;
 
   constructor(
     private readonly bus: TaskBus,
@@ -97,6 +102,7 @@ export class QuiverWorker {
   ) {
     this.opts = validate(options);
     this.id = this.opts.workerId;
+    this.inputCache = new InputCache(this.opts.inputCacheBytes);
     this.log = logger('worker', { workerId: this.id });
   }
 
@@ -153,7 +159,7 @@ export class QuiverWorker {
     await this.pool?.close({ force: true });
     this.stateValue = 'stopped';
     await this.beat().catch(() => undefined);
-    this.log.info({ tasksDone: this.tasksDone }, 'worker stopped');
+    this.log.info({ tasksDone: this.tasksDone, inputCache: { hits: this.inputCache.hits, misses: this.inputCache.misses } }, 'worker stopped');
   }
 
   private cancelJob(jobId: string): void {
@@ -269,8 +275,10 @@ export class QuiverWorker {
     const store = this.stores(task.store);
     const delay = injectedDelayMs();
     if (delay > 0) await sleep(delay, undefined, { signal });
+    const fetch = (ref: TaskDescriptor['inputs'][number]): Promise<Uint8Array> =>
+      ref.start !== undefined ? store.getRange(ref.uri, ref.start, ref.end ?? Number.MAX_SAFE_INTEGER) : store.get(ref.uri);
     const inputs = await Promise.all(
-      task.inputs.map((ref) => (ref.start !== undefined ? store.getRange(ref.uri, ref.start, ref.end ?? Number.MAX_SAFE_INTEGER) : store.get(ref.uri))),
+      task.inputs.map((ref) => (ref.sha256 !== undefined && ref.start === undefined && this.opts.inputCacheBytes > 0 ? this.inputCache.get(ref.sha256, () => fetch(ref)) : fetch(ref))),
     );
     const owned = inputs.map(ownBuffer);
     const poolTask: PoolTask = { task, inputs: owned };

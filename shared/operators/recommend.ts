@@ -68,6 +68,20 @@ function uris(ctx: PlanContext, names: string[]): TaskPlan['inputs'] {
   return names.map((n) => ({ uri: joinUri(ctx.stagePrefix, n) }));
 }
 
+/**
+ * Inputs that every task of a phase reads (the other side's factors and Gram matrices, the item
+ * ids and popularity): each carries its content hash, so a worker fetches it once and serves its
+ * later tasks from memory.
+ */
+function broadcast(ctx: PlanContext, done: readonly PhaseOutcome[], names: string[]): TaskPlan['inputs'] {
+  const hashes = new Map<string, string>();
+  for (const ph of done) for (const t of ph.tasks) for (const s of t.shards) if (s.sha256 !== undefined) hashes.set(s.uri, s.sha256);
+  return uris(ctx, names).map((ref) => {
+    const sha256 = hashes.get(ref.uri);
+    return sha256 === undefined ? ref : { ...ref, sha256 };
+  });
+}
+
 function indexPlan(ctx: PlanContext, plan: RecPlan, c: Counts): PhasePlan {
   const side = (s: 'u' | 'i', n: number): TaskPlan[] =>
     range(n).map((part) => ({ inputs: uris(ctx, range(c.trainShards).map((sh) => pieceName(s, part, sh))), params: { mode: 'index', side: s, part } satisfies IndexParams & { mode: Mode } }));
@@ -91,7 +105,7 @@ function buildPlan(ctx: PlanContext, plan: RecPlan, c: Counts): PhasePlan {
 /** Phase of the user step (side u) or item step (side i) of 1-based iteration t. */
 const stepPhase = (side: 'u' | 'i', t: number): number => 3 + 2 * (t - 1) + (side === 'u' ? 0 : 1);
 
-function stepPlan(ctx: PlanContext, plan: RecPlan, c: Counts, side: 'u' | 'i', t: number): PhasePlan {
+function stepPlan(ctx: PlanContext, done: readonly PhaseOutcome[], plan: RecPlan, c: Counts, side: 'u' | 'i', t: number): PhasePlan {
   const other = side === 'u' ? 'i' : 'u';
   const otherParts = side === 'u' ? plan.itemPartitions : plan.userPartitions;
   // The item step of iteration t reads the users of iteration t; the user step the items of t − 1.
@@ -100,24 +114,24 @@ function stepPlan(ctx: PlanContext, plan: RecPlan, c: Counts, side: 'u' | 'i', t
   return {
     tasks: range(n).map((part) => {
       const own = side === 'u' && t === 1 ? indexName('u', part) : factorsName(side, part, t - 1);
-      const names = [csrName(side, part), ...range(otherParts).map((q) => factorsName(other, q, otherIteration)), ...range(otherParts).map((q) => gramName(other, q, otherIteration)), own];
+      const shared = [...range(otherParts).map((q) => factorsName(other, q, otherIteration)), ...range(otherParts).map((q) => gramName(other, q, otherIteration))];
       const params: StepParams = { plan, side, part, iteration: t, otherParts, otherRows: sum(side === 'u' ? c.itemCounts : c.userCounts) };
-      return { inputs: uris(ctx, names), params: { mode: 'step', ...params } };
+      return { inputs: [...uris(ctx, [csrName(side, part)]), ...broadcast(ctx, done, shared), ...uris(ctx, [own])], params: { mode: 'step', ...params } };
     }),
   };
 }
 
-function scorePlan(ctx: PlanContext, plan: RecPlan, c: Counts): PhasePlan {
+function scorePlan(ctx: PlanContext, done: readonly PhaseOutcome[], plan: RecPlan, c: Counts): PhasePlan {
   const T = plan.iterations;
   const Q = plan.itemPartitions;
   const itemRows = sum(c.itemCounts);
   const tasks: TaskPlan[] = range(plan.userPartitions).map((part) => {
-    const names = [
-      factorsName('u', part, T), ...range(Q).map((q) => factorsName('i', q, T)), csrName('u', part), indexName('u', part),
-      ...range(Q).map((q) => indexName('i', q)), ...range(Q).map((q) => popularityName(q)), ...(plan.heldOut ? [csrName('h', part)] : []),
+    const inputs = [
+      ...uris(ctx, [factorsName('u', part, T)]), ...broadcast(ctx, done, range(Q).map((q) => factorsName('i', q, T))), ...uris(ctx, [csrName('u', part), indexName('u', part)]),
+      ...broadcast(ctx, done, [...range(Q).map((q) => indexName('i', q)), ...range(Q).map((q) => popularityName(q))]), ...uris(ctx, plan.heldOut ? [csrName('h', part)] : []),
     ];
     const params: ScoreParams = { plan, part, itemParts: Q, itemRows };
-    return { inputs: uris(ctx, names), params: { mode: 'score', ...params } };
+    return { inputs, params: { mode: 'score', ...params } };
   });
   if (plan.similarItems > 0) {
     const params: SimilarParams = { plan, itemParts: Q, itemRows };
@@ -251,9 +265,9 @@ export const recommendOperator: Operator = {
     }
     if (nextPhase < scorePhase) {
       const t = Math.floor((nextPhase - 3) / 2) + 1;
-      return stepPlan(ctx, plan, c, nextPhase === stepPhase('u', t) ? 'u' : 'i', t);
+      return stepPlan(ctx, done, plan, c, nextPhase === stepPhase('u', t) ? 'u' : 'i', t);
     }
-    if (nextPhase === scorePhase) return scorePlan(ctx, plan, c);
+    if (nextPhase === scorePhase) return scorePlan(ctx, done, plan, c);
     return null;
   },
 

@@ -6,9 +6,9 @@
  *           against the held-out interactions, for the model and for the popularity baseline
  *  similar  one task: the most similar items of every item (cosine of the item factors)
  *
- * The item factors, ordered for the top-K bound, are kept per thread (keyed by the factor
- * objects' URIs, which name one iteration of one job): every score task of a thread after the
- * first reuses them.
+ * The item factors are broadcast inputs (fetched once per worker, by content hash), and once
+ * ordered for the top-K bound they are kept per thread (keyed by their hashes, or URIs): every
+ * score task of a thread after the first reuses them.
  */
 import { performance } from 'node:perf_hooks';
 import { ColumnBuilder, tableFromBuilders } from '../../arrow/columns.js';
@@ -56,7 +56,7 @@ export function similarFields(plan: RecPlan): FieldDef[] {
 let prepared: { key: string; items: PreparedItems } | null = null;
 
 function itemsOf(input: KernelInput, from: number, p: ScoreParams, what: (k: number) => string): PreparedItems {
-  const key = input.task.inputs.slice(from, from + p.itemParts).map((r) => r.uri).join('\n');
+  const key = input.task.inputs.slice(from, from + p.itemParts).map((r) => r.sha256 ?? r.uri).join('\n');
   if (prepared?.key === key) return prepared.items;
   const Y = concatFactors(input.inputs, from, p.itemParts, p.itemRows, p.plan.rank, what, 'recs.items');
   prepared = { key, items: prepareItems(Y, p.itemRows, p.plan.rank) };
