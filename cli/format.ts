@@ -31,8 +31,30 @@ export function renderResult(r: JobResult): string {
     lines.push('quarantine (rejected rows, with reasons):');
     for (const q of r.quarantine) lines.push(`  ${pad(q.stage, w)}  ${q.uri}  (${n(q.rows)} rows)`);
   }
+  for (const st of r.stages) {
+    const line = summaryLine(st.op, st.summary);
+    if (line !== null) lines.push(`${st.id}: ${line}`);
+  }
   for (const st of r.stages) if (st.report !== undefined) lines.push(`${st.op} report (${st.id}): ${st.report.html}  (JSON: ${st.report.json})`);
   if (r.quality !== undefined) lines.push(`data-quality report: ${r.quality.html}  (JSON: ${r.quality.json})`);
   for (const e of r.errors) lines.push(`error [${e.code}]: ${e.message}`);
   return lines.join('\n');
+}
+
+/** One line of a stage's summary numbers, for the stages that have them (recommend). */
+function summaryLine(op: string, summary: Record<string, unknown> | undefined): string | null {
+  if (op !== 'recommend' || summary === undefined) return null;
+  const s = summary as {
+    iterations?: { loss: number }[];
+    alsSecondsPerIteration?: number | null;
+    scoring?: { usersPerSecond: number | null; gflopsPerSecond: number | null };
+    metrics?: { model: { k: number; recall: number; ndcg: number }; popularity: { recall: number } } | null;
+  };
+  const parts: string[] = [];
+  const its = s.iterations ?? [];
+  if (its.length > 0) parts.push(`${its.length} ALS iterations${s.alsSecondsPerIteration == null ? '' : ` (${s.alsSecondsPerIteration.toFixed(2)}s each)`}, loss ${its[0]!.loss.toPrecision(4)} → ${its[its.length - 1]!.loss.toPrecision(4)}`);
+  if (s.scoring?.usersPerSecond != null) parts.push(`scoring ${n(Math.round(s.scoring.usersPerSecond))} users/s (${(s.scoring.gflopsPerSecond ?? 0).toFixed(1)} GFLOP/s)`);
+  const m = s.metrics;
+  if (m != null) parts.push(`recall@${m.model.k} ${m.model.recall.toFixed(4)} (popularity ${m.popularity.recall.toFixed(4)}), NDCG@${m.model.k} ${m.model.ndcg.toFixed(4)}`);
+  return parts.length === 0 ? null : parts.join('; ');
 }
