@@ -52,6 +52,8 @@ interface PythonResult {
   cv_auc: Record<'lr' | 'tree', number>;
   fold_aucs: Record<'lr' | 'tree', number[]>;
   fold_fit_seconds: Record<'lr' | 'tree', number[]>;
+  /** sklearn only: cross_validate's score_time per fold (predicting and scoring the held-out fold). */
+  fold_score_seconds?: Record<'lr' | 'tree', number[]>;
   info: Record<string, unknown>;
 }
 
@@ -77,6 +79,12 @@ interface EngineRun {
    * measured (its fold tasks time their scoring too).
    */
   fitWork: { lr?: { cv: number; final: number }; tree?: { cv: number; final: number } };
+  /**
+   * Whole fold tasks on both sides: sklearn's fit_time + score_time per fold (fit, then predict
+   * and score the held-out fold) against quiver's whole cv tasks (the same work); final fits as
+   * in `model`. sklearn only among the python engines.
+   */
+  wholeFold: { lr?: { cv: number; final: number }; tree?: { cv: number; final: number } };
   loadBefore: number;
   raw: unknown;
 }
@@ -132,6 +140,9 @@ function fromPython(p: PythonResult, loadBefore: number): EngineRun {
     model: Object.fromEntries((['lr', 'tree'] as const).filter((m) => p.fold_fit_seconds[m] !== undefined).map((m) => [m, model(m)])),
     // sklearn's fold seconds are cross_validate's fit_time; Dask's fold tasks also score their fold.
     fitWork: p.engine.startsWith('pandas') ? Object.fromEntries((['lr', 'tree'] as const).filter((m) => p.fold_fit_seconds[m] !== undefined).map((m) => [m, model(m)])) : {},
+    wholeFold: p.engine.startsWith('pandas') && p.fold_score_seconds !== undefined
+      ? Object.fromEntries((['lr', 'tree'] as const).filter((m) => p.fold_fit_seconds[m] !== undefined).map((m) => [m, { cv: model(m).cv + sum(p.fold_score_seconds![m] ?? []), final: model(m).final }]))
+      : {},
     loadBefore,
     raw: p,
   };
@@ -172,7 +183,7 @@ function fromQuiver(engine: string, result: JobResult, seconds: number, reports:
     else if (firstTrain < 0 || i < firstTrain) prep += s.seconds;
     else train += s.seconds;
   });
-  const run: EngineRun = { engine, rows: result.records.in, stages: result.stages.map((s) => [`${s.id} (${s.op})`, s.seconds]), read, prep, train, total: seconds, auc: {}, model: {}, fitWork: {}, loadBefore, raw: { result, reports, ...extra } };
+  const run: EngineRun = { engine, rows: result.records.in, stages: result.stages.map((s) => [`${s.id} (${s.op})`, s.seconds]), read, prep, train, total: seconds, auc: {}, model: {}, fitWork: {}, wholeFold: {}, loadBefore, raw: { result, reports, ...extra } };
   const work = (steps: Record<string, number> | undefined): number => (steps === undefined ? NaN : (steps.assemble ?? NaN) + (steps.fit ?? NaN));
   for (const report of reports) {
     for (const [phase, s] of Object.entries(report.timings)) run.stages.push([`${report.stage}: ${phase}`, s]);
@@ -183,6 +194,7 @@ function fromQuiver(engine: string, result: JobResult, seconds: number, reports:
       const final = report.final.find((f) => f.candidate === c.id);
       run.model[name] = { cv: sum(c.folds.map((f) => f.seconds)), final: final?.seconds ?? NaN };
       run.fitWork[name] = { cv: sum(c.folds.map((f) => work(f.steps))), final: work(final?.steps) };
+      run.wholeFold[name] = run.model[name];
     }
   }
   return run;
@@ -277,6 +289,22 @@ function report(runs: EngineRun[], rows: number): Row[] {
   );
   printTable('churn: per model, fit work only (sklearn: cross_validate fit_time, without score_time; quiver: assemble + fit steps, without predicting and scoring the held-out fold)', fitWork);
 
+  const wholeFold: Row[] = runs.flatMap((r) =>
+    (['lr', 'tree'] as const).filter((m) => r.wholeFold[m] !== undefined).map((m) => {
+      const s = r.wholeFold[m]!;
+      const b = base?.wholeFold[m];
+      return {
+        scenario: r.engine,
+        model: m === 'lr' ? 'logistic regression' : 'trees (HGB / gbt)',
+        'CV fold tasks s (sum)': s.cv,
+        'final fit s': s.final,
+        'total s': s.cv + s.final,
+        'x sklearn': b === undefined ? '' : (s.cv + s.final) / (b.cv + b.final),
+      };
+    }),
+  );
+  printTable('churn: per model, whole fold tasks on both sides (sklearn: fit_time + score_time; quiver: whole cv tasks, which fit, predict and score the held-out fold)', wholeFold);
+
   const detail: Row[] = runs.flatMap((r) => r.stages.map(([stage, seconds]) => ({ scenario: r.engine, stage, seconds })));
   printTable('churn: stages as each engine reports them', detail);
 
@@ -297,6 +325,12 @@ function report(runs: EngineRun[], rows: number): Row[] {
       if (qw !== undefined && bw !== undefined) {
         const fitRatio = (qw.cv + qw.final) / (bw.cv + bw.final);
         console.log(`        fit work only, like sklearn's fit_time: ${fitRatio.toFixed(3)}x → ${verdict(fitRatio)}`);
+      }
+      const qf = q.wholeFold.tree;
+      const bf = base.wholeFold.tree;
+      if (qf !== undefined && bf !== undefined) {
+        const foldRatio = (qf.cv + qf.final) / (bf.cv + bf.final);
+        console.log(`        whole fold tasks on both sides (sklearn fit_time + score_time): ${foldRatio.toFixed(3)}x → ${verdict(foldRatio)}`);
       }
     }
   }

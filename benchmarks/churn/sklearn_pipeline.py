@@ -10,7 +10,7 @@ register (joblib.dump of both fitted pipelines). `total` is the sum of those sta
 `info.features_fit_transform` times one fit_transform of the transformer on all rows: shown for
 reference, not part of `total` (the pipelines refit it themselves).
 
-Writes {engine, stages, total, rows, rows_clean, cv_auc, fold_aucs, fold_fit_seconds, params,
+Writes {engine, stages, total, rows, rows_clean, cv_auc, fold_aucs, fold_fit_seconds, fold_score_seconds, params,
 info, versions} to out.json and a one-line summary to stdout.
 """
 import argparse
@@ -84,6 +84,7 @@ def main():
         "cv_auc": {name: float(cv[name]["test_score"].mean()) for name in models},
         "fold_aucs": {name: cv[name]["test_score"].tolist() for name in models},
         "fold_fit_seconds": {name: cv[name]["fit_time"].tolist() for name in models},
+        "fold_score_seconds": {name: cv[name]["score_time"].tolist() for name in models},
         "params": {"n_jobs": args.n_jobs, "folds": len(splits)},
         "info": info,
         "versions": versions(),

@@ -38,11 +38,21 @@ def timed(f):
     return time.perf_counter() - t
 
 
-def half_step(C, X, Y, reg, alpha, cg_steps, batch=50_000):
+def batches(C, nnz_per_batch):
+    """Row ranges of C holding about nnz_per_batch entries each (popular items have many)."""
+    start = 0
+    while start < C.shape[0]:
+        end = int(np.searchsorted(C.indptr, C.indptr[start] + nnz_per_batch, side="right")) - 1
+        end = min(max(end, start + 1), C.shape[0])
+        yield start, end
+        start = end
+
+
+def half_step(C, X, Y, reg, alpha, cg_steps, nnz_per_batch=1_000_000):
     r = Y.shape[1]
     gram = (Y.T.astype(np.float64) @ Y.astype(np.float64) + reg * np.eye(r)).astype(np.float32)
-    for s in range(0, C.shape[0], batch):
-        sub = C[s:s + batch]
+    for s, e in batches(C, nnz_per_batch):
+        sub = C[s:e]
         indptr = sub.indptr - sub.indptr[0]
         rows = np.repeat(np.arange(sub.shape[0]), np.diff(indptr))
         cols = sub.indices
@@ -53,7 +63,7 @@ def half_step(C, X, Y, reg, alpha, cg_steps, batch=50_000):
             d = extra * np.einsum("ij,ij->i", Yc, P[rows])
             return csr_matrix((d, cols, indptr), shape=sub.shape) @ Y
 
-        x = X[s:s + batch]
+        x = X[s:e]
         b = csr_matrix((1 + extra, cols, indptr), shape=sub.shape) @ Y
         res = b - x @ gram - sparse(x)
         p = res.copy()
@@ -66,16 +76,21 @@ def half_step(C, X, Y, reg, alpha, cg_steps, batch=50_000):
             rs_new = np.einsum("ij,ij->i", res, res)
             p = res + (rs_new / np.maximum(rs, 1e-30))[:, None] * p
             rs = rs_new
-        X[s:s + batch] = x
+        X[s:e] = x
 
 
 def loss(C, X, Y, reg, alpha):
     """Σ c (p − x·y)² + reg (‖X‖² + ‖Y‖²) over every pair (via the Gram identity)."""
-    total = float(np.einsum("ij,jk,ik->", X.astype(np.float64), Y.T.astype(np.float64) @ Y.astype(np.float64), X.astype(np.float64)))
-    coo = C.tocoo()
-    s = np.einsum("ij,ij->i", X[coo.row].astype(np.float64), Y[coo.col].astype(np.float64))
-    c = 1 + alpha * coo.data.astype(np.float64)
-    total += float((c * (1 - s) ** 2 - s ** 2).sum())
+    G = Y.T.astype(np.float64) @ Y.astype(np.float64)
+    total = 0.0
+    for s0, e0 in batches(C, 1_000_000):
+        sub = C[s0:e0]
+        x = X[s0:e0].astype(np.float64)
+        total += float(np.einsum("ij,jk,ik->", x, G, x))
+        rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+        s = np.einsum("ij,ij->i", x[rows], Y[sub.indices].astype(np.float64))
+        c = 1 + alpha * sub.data.astype(np.float64)
+        total += float((c * (1 - s) ** 2 - s ** 2).sum())
     return total + reg * float((X.astype(np.float64) ** 2).sum() + (Y.astype(np.float64) ** 2).sum())
 
 
