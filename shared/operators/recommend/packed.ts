@@ -86,9 +86,46 @@ export function distinctSorted(keys: Keys): Keys {
   return s.slice(0, n);
 }
 
-/** key → position in `sorted`. */
-export function keyIndex(sorted: Keys): Map<string | number, number> {
+export interface KeyLookup {
+  /** The key's index, or undefined when it is not one of the keys. */
+  get(key: string | number): number | undefined;
+}
+
+/** Integer ids up to this many times the id count (plus a constant) get a typed table instead of a Map. */
+const DENSE_FACTOR = 8;
+const DENSE_SLACK = 1 << 20;
+
+/**
+ * key → offsets[q] + its position in parts[q] (one part with offset 0: a plain index). Small
+ * non-negative integer ids (the common case) look up in an Int32Array; anything else in a Map.
+ */
+export function keyLookup(parts: readonly Keys[], offsets: readonly number[] = [0]): KeyLookup {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  let max = -1;
+  let dense = parts.every((p) => !Array.isArray(p));
+  for (const p of parts) {
+    if (!dense) break;
+    for (const k of p as Float64Array) {
+      if (!(k >= 0 && Number.isInteger(k))) {
+        dense = false;
+        break;
+      }
+      if (k > max) max = k;
+    }
+  }
+  if (dense && max < DENSE_FACTOR * total + DENSE_SLACK) {
+    const table = new Int32Array(max + 1).fill(-1);
+    parts.forEach((p, q) => (p as Float64Array).forEach((k, j) => (table[k] = offsets[q]! + j)));
+    return {
+      get(key) {
+        const at = typeof key === 'number' && key >= 0 && key <= max ? table[key]! : -1;
+        return at >= 0 ? at : undefined;
+      },
+    };
+  }
   const m = new Map<string | number, number>();
-  for (let i = 0; i < sorted.length; i++) m.set(sorted[i]!, i);
+  parts.forEach((p, q) => {
+    for (let j = 0; j < p.length; j++) m.set(p[j]!, offsets[q]! + j);
+  });
   return m;
 }

@@ -10,16 +10,15 @@
  *             global users), the held-out block, and for items the starting factors, their
  *             Gram matrix and the interaction counts (popularity)
  */
-import { readColumn } from '../../arrow/columns.js';
-import type { Value } from '../../arrow/columns.js';
 import { encodeQuarantine, quarantineText } from '../../formats/quarantine.js';
 import type { QuarantineRecord } from '../../formats/types.js';
 import { addGram } from '../../ml/recs/als.js';
 import { csrFromPairs } from '../../ml/recs/csr.js';
+import { frameFromTable } from '../../ml/features/frame.js';
 import { initialFactors, keyHash } from '../../ml/recs/factors.js';
 import { decodeInput } from '../rowwise.js';
 import type { KernelInput, KernelObject, KernelResult } from '../types.js';
-import { distinctSorted, keyIndex, pack, packKeys, unpack, unpackKeys } from './packed.js';
+import { distinctSorted, keyLookup, pack, packKeys, unpack, unpackKeys } from './packed.js';
 import type { Keys } from './packed.js';
 import type { RecPlan } from './spec.js';
 
@@ -32,8 +31,15 @@ export const factorsName = (side: 'u' | 'i', part: number, iteration: number): s
 export const gramName = (side: 'u' | 'i', part: number, iteration: number): string => `gram/${side}${part}-${iteration}.bin`;
 export const popularityName = (part: number): string => `pop/i${part}.bin`;
 
-/** Partition of an id among `n`. */
+/** Partition of an id among `n`: a mix of the integer for int ids, a hash of the text otherwise. */
 export function partOf(key: string | number, n: number): number {
+  if (typeof key === 'number' && Number.isSafeInteger(key)) {
+    let h = Math.imul((key >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(Math.floor(key / 4294967296) >>> 0, 0xc2b2ae35);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x7feb352d);
+    h ^= h >>> 15;
+    return (h >>> 0) % n;
+  }
   return keyHash(key, 0) % n;
 }
 
@@ -44,20 +50,22 @@ export interface PartitionParams {
   shard: number;
 }
 
+/** A piece's rows: ids as numbers (int columns) or strings, and weights. */
 interface Piece {
-  users: (string | number)[];
-  items: (string | number)[];
-  weights: number[];
+  users: Keys;
+  items: Keys;
+  weights: Float32Array;
 }
 
-function packPiece(piece: Piece, numeric: { user: boolean; item: boolean }): Uint8Array {
+function packPiece(piece: Piece): Uint8Array {
+  const numeric = (k: Keys): k is Float64Array => !Array.isArray(k);
   return pack(
-    { users: numeric.user ? null : piece.users, items: numeric.item ? null : piece.items },
-    [...(numeric.user ? [Float64Array.from(piece.users as number[])] : []), ...(numeric.item ? [Float64Array.from(piece.items as number[])] : []), Float32Array.from(piece.weights)],
+    { users: numeric(piece.users) ? null : piece.users, items: numeric(piece.items) ? null : piece.items },
+    [...(numeric(piece.users) ? [piece.users] : []), ...(numeric(piece.items) ? [piece.items] : []), piece.weights],
   );
 }
 
-export function unpackPiece(bytes: Uint8Array, what: string): { users: Keys; items: Keys; weights: Float32Array } {
+export function unpackPiece(bytes: Uint8Array, what: string): Piece {
   const { meta, arrays } = unpack<{ users: string[] | null; items: string[] | null }>(bytes, what);
   let k = 0;
   const users = meta.users ?? (arrays[k++] as Float64Array);
@@ -65,47 +73,77 @@ export function unpackPiece(bytes: Uint8Array, what: string): { users: Keys; ite
   return { users, items, weights: arrays[k] as Float32Array };
 }
 
+/** Rows `rows` (in order) of an id column. */
+function take(col: Float64Array | (string | null)[], rows: Int32Array): Keys {
+  const n = rows.length;
+  if (col instanceof Float64Array) {
+    const out = new Float64Array(n);
+    for (let j = 0; j < n; j++) out[j] = col[rows[j]!]!;
+    return out;
+  }
+  const out = new Array<string>(n);
+  for (let j = 0; j < n; j++) out[j] = col[rows[j]!]!;
+  return out;
+}
+
+/** The rows of each of `n` partitions (by `partOfRow`, −1 = no partition), in row order. */
+function rowsByPart(partOfRow: Int32Array, n: number): Int32Array[] {
+  const counts = new Int32Array(n);
+  for (const q of partOfRow) if (q >= 0) counts[q] = counts[q]! + 1;
+  const out = Array.from(counts, (c) => new Int32Array(c));
+  const at = new Int32Array(n);
+  for (let r = 0; r < partOfRow.length; r++) {
+    const q = partOfRow[r]!;
+    if (q >= 0) out[q]![at[q]!++] = r;
+  }
+  return out;
+}
+
 export function partitionKernel(input: KernelInput, p: PartitionParams): KernelResult {
   const { plan } = p;
   const uri = input.task.inputs[0]?.uri ?? 'shard';
   const table = decodeInput(input);
-  const users = readColumn(table, plan.user.name);
-  const items = readColumn(table, plan.item.name);
-  const weights: Value[] | null = p.source === 'train' && plan.weight !== null ? readColumn(table, plan.weight.name) : null;
+  const weightName = p.source === 'train' && plan.weight !== null ? plan.weight.name : null;
+  // Typed columns: ids as Float64Array (NaN = null) or (string | null)[]; weights as Float64Array.
+  const frame = frameFromTable(table, [plan.user.name, plan.item.name, ...(weightName === null ? [] : [weightName])]);
+  const users = frame.columns[plan.user.name] as Float64Array | (string | null)[];
+  const items = frame.columns[plan.item.name] as Float64Array | (string | null)[];
+  const weights = weightName === null ? null : (frame.columns[weightName] as Float64Array);
+  const isNull = (v: number | string | null): boolean => v === null || (typeof v === 'number' && Number.isNaN(v));
+  const n = table.numRows;
   const bad: QuarantineRecord[] = [];
-  const side = p.source === 'train' ? 2 : 1;
-  const byUser: Piece[] = Array.from({ length: plan.userPartitions }, () => ({ users: [], items: [], weights: [] }));
-  const byItem: Piece[] = Array.from({ length: side === 2 ? plan.itemPartitions : 0 }, () => ({ users: [], items: [], weights: [] }));
-  for (let r = 0; r < table.numRows; r++) {
-    const u = users[r] as string | number | null;
-    const i = items[r] as string | number | null;
-    const w = weights === null ? 1 : weights[r];
+  const userPart = new Int32Array(n);
+  const itemPart = new Int32Array(p.source === 'train' ? n : 0);
+  for (let r = 0; r < n; r++) {
+    const u = users[r]!;
+    const i = items[r]!;
+    const w = weights === null ? 1 : weights[r]!;
     let reason: string | null = null;
-    if (u === null || u === undefined) reason = `${plan.user.name} is null`;
-    else if (i === null || i === undefined) reason = `${plan.item.name} is null`;
-    else if (typeof w !== 'number' || !Number.isFinite(w) || !(w > 0) || Math.fround(w) === Infinity) reason = `${plan.weight?.name ?? 'weight'} is ${String(w)}; an interaction weight must be a number > 0`;
+    if (isNull(u)) reason = `${plan.user.name} is null`;
+    else if (isNull(i)) reason = `${plan.item.name} is null`;
+    else if (!(w > 0) || !Number.isFinite(w) || Math.fround(w) === Infinity) reason = `${weightName ?? 'weight'} is ${Number.isNaN(w) ? 'null' : String(w)}; an interaction weight must be a number > 0`;
     if (reason !== null) {
-      bad.push(quarantineText(uri, r + 1, reason, JSON.stringify({ [plan.user.name]: u ?? null, [plan.item.name]: i ?? null, ...(plan.weight === null ? {} : { [plan.weight.name]: w ?? null }) })));
+      userPart[r] = -1;
+      if (itemPart.length > 0) itemPart[r] = -1;
+      const raw = { [plan.user.name]: isNull(u) ? null : u, [plan.item.name]: isNull(i) ? null : i, ...(weightName === null ? {} : { [weightName]: Number.isNaN(w) ? null : w }) };
+      bad.push(quarantineText(uri, r + 1, reason, JSON.stringify(raw)));
       continue;
     }
-    const up = byUser[partOf(u!, plan.userPartitions)]!;
-    up.users.push(u!);
-    up.items.push(i!);
-    up.weights.push(w as number);
-    if (side === 2) {
-      const ip = byItem[partOf(i!, plan.itemPartitions)]!;
-      ip.users.push(u!);
-      ip.items.push(i!);
-      ip.weights.push(w as number);
-    }
+    userPart[r] = partOf(u as string | number, plan.userPartitions);
+    if (itemPart.length > 0) itemPart[r] = partOf(i as string | number, plan.itemPartitions);
   }
-  const numeric = { user: plan.user.type === 'int', item: plan.item.type === 'int' };
+  const piece = (rows: Int32Array): Piece => {
+    const w = new Float32Array(rows.length);
+    if (weights === null) w.fill(1);
+    else for (let j = 0; j < rows.length; j++) w[j] = weights[rows[j]!]!;
+    return { users: take(users, rows), items: take(items, rows), weights: w };
+  };
   const objects: KernelObject[] = [
-    ...byUser.map((piece, part) => ({ name: pieceName(p.source === 'train' ? 'u' : 'h', part, p.shard), bytes: packPiece(piece, numeric), rows: 0 })),
-    ...byItem.map((piece, part) => ({ name: pieceName('i', part, p.shard), bytes: packPiece(piece, numeric), rows: 0 })),
+    ...rowsByPart(userPart, plan.userPartitions).map((rows, part) => ({ name: pieceName(p.source === 'train' ? 'u' : 'h', part, p.shard), bytes: packPiece(piece(rows)), rows: 0 })),
+    ...(itemPart.length > 0 ? rowsByPart(itemPart, plan.itemPartitions).map((rows, part) => ({ name: pieceName('i', part, p.shard), bytes: packPiece(piece(rows)), rows: 0 })) : []),
   ];
   if (bad.length > 0) objects.push({ name: `quarantine/${p.source}-s${p.shard}.ndjson`, bytes: encodeQuarantine(bad), rows: bad.length, kind: 'quarantine' });
-  return { objects, stats: { rowsIn: table.numRows, rowsOut: 0, quarantined: bad.length, recPhase: 'partition', source: p.source, kept: table.numRows - bad.length } };
+  return { objects, stats: { rowsIn: n, rowsOut: 0, quarantined: bad.length, recPhase: 'partition', source: p.source, kept: n - bad.length } };
 }
 
 export interface IndexParams {
@@ -152,13 +190,9 @@ export function buildKernel(input: KernelInput, p: BuildParams): KernelResult {
   const { plan } = p;
   const what = (k: number): string => input.task.inputs[k]?.uri ?? `input ${k}`;
   const own = unpackKeys(input.inputs[0]!, what(0)).keys;
-  const ownIndex = keyIndex(own);
+  const ownIndex = keyLookup([own]);
   const nOther = p.otherOffsets.length;
-  const otherIndex = new Map<string | number, number>();
-  for (let q = 0; q < nOther; q++) {
-    const keys = unpackKeys(input.inputs[1 + q]!, what(1 + q)).keys;
-    for (let j = 0; j < keys.length; j++) otherIndex.set(keys[j]!, p.otherOffsets[q]! + j);
-  }
+  const otherIndex = keyLookup(Array.from({ length: nOther }, (_, q) => unpackKeys(input.inputs[1 + q]!, what(1 + q)).keys), p.otherOffsets);
   const pieces = (from: number, n: number): ReturnType<typeof unpackPiece>[] => Array.from({ length: n }, (_, k) => unpackPiece(input.inputs[from + k]!, what(from + k)));
   const train = pieces(1 + nOther, p.trainPieces);
   const total = train.reduce((n, x) => n + x.weights.length, 0);
