@@ -273,37 +273,26 @@ function report(runs: EngineRun[], rows: number): Row[] {
   );
   printTable('churn: per model (fit seconds are each task’s own wall time, summed over folds)', perModel);
 
-  const fitWork: Row[] = runs.flatMap((r) =>
-    (['lr', 'tree'] as const).filter((m) => r.fitWork[m] !== undefined).map((m) => {
-      const s = r.fitWork[m]!;
-      const b = base?.fitWork[m];
-      return {
-        scenario: r.engine,
-        model: m === 'lr' ? 'logistic regression' : 'trees (HGB / gbt)',
-        'CV fit work s (sum of folds)': s.cv,
-        'final fit work s': s.final,
-        'fit work s': s.cv + s.final,
-        'x sklearn fit work': b === undefined ? '' : (s.cv + s.final) / (b.cv + b.final),
-      };
-    }),
-  );
-  printTable('churn: per model, fit work only (sklearn: cross_validate fit_time, without score_time; quiver: assemble + fit steps, without predicting and scoring the held-out fold)', fitWork);
-
-  const wholeFold: Row[] = runs.flatMap((r) =>
-    (['lr', 'tree'] as const).filter((m) => r.wholeFold[m] !== undefined).map((m) => {
-      const s = r.wholeFold[m]!;
-      const b = base?.wholeFold[m];
-      return {
-        scenario: r.engine,
-        model: m === 'lr' ? 'logistic regression' : 'trees (HGB / gbt)',
-        'CV fold tasks s (sum)': s.cv,
-        'final fit s': s.final,
-        'total s': s.cv + s.final,
-        'x sklearn': b === undefined ? '' : (s.cv + s.final) / (b.cv + b.final),
-      };
-    }),
-  );
-  printTable('churn: per model, whole fold tasks on both sides (sklearn: fit_time + score_time; quiver: whole cv tasks, which fit, predict and score the held-out fold)', wholeFold);
+  /** One row per engine and model of a {cv, final} measure, with its ratio to sklearn's. */
+  const measureRows = (pick: (r: EngineRun) => EngineRun['fitWork'], [cvLabel, finalLabel, total, ratio]: [string, string, string, string]): Row[] =>
+    runs.flatMap((r) =>
+      (['lr', 'tree'] as const).filter((m) => pick(r)[m] !== undefined).map((m) => {
+        const s = pick(r)[m]!;
+        const b = base === undefined ? undefined : pick(base)[m];
+        return {
+          scenario: r.engine,
+          model: m === 'lr' ? 'logistic regression' : 'trees (HGB / gbt)',
+          [cvLabel]: s.cv,
+          [finalLabel]: s.final,
+          [total]: s.cv + s.final,
+          [ratio]: b === undefined ? '' : (s.cv + s.final) / (b.cv + b.final),
+        };
+      }),
+    );
+  printTable('churn: per model, fit work only (sklearn: cross_validate fit_time, without score_time; quiver: assemble + fit steps, without predicting and scoring the held-out fold)',
+    measureRows((r) => r.fitWork, ['CV fit work s (sum of folds)', 'final fit work s', 'fit work s', 'x sklearn fit work']));
+  printTable('churn: per model, whole fold tasks on both sides (sklearn: fit_time + score_time; quiver: whole cv tasks, which fit, predict and score the held-out fold)',
+    measureRows((r) => r.wholeFold, ['CV fold tasks s (sum)', 'final fit s', 'total s', 'x sklearn']));
 
   const detail: Row[] = runs.flatMap((r) => r.stages.map(([stage, seconds]) => ({ scenario: r.engine, stage, seconds })));
   printTable('churn: stages as each engine reports them', detail);

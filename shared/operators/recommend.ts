@@ -105,7 +105,7 @@ function buildPlan(ctx: PlanContext, plan: RecPlan, c: Counts): PhasePlan {
 /** Phase of the user step (side u) or item step (side i) of 1-based iteration t. */
 const stepPhase = (side: 'u' | 'i', t: number): number => 3 + 2 * (t - 1) + (side === 'u' ? 0 : 1);
 
-function stepPlan(ctx: PlanContext, done: readonly PhaseOutcome[], plan: RecPlan, c: Counts, side: 'u' | 'i', t: number): PhasePlan {
+function stepPlan(ctx: PlanContext, done: readonly PhaseOutcome[], plan: RecPlan, side: 'u' | 'i', t: number): PhasePlan {
   const other = side === 'u' ? 'i' : 'u';
   const otherParts = side === 'u' ? plan.itemPartitions : plan.userPartitions;
   // The item step of iteration t reads the users of iteration t; the user step the items of t − 1.
@@ -115,7 +115,7 @@ function stepPlan(ctx: PlanContext, done: readonly PhaseOutcome[], plan: RecPlan
     tasks: range(n).map((part) => {
       const own = side === 'u' && t === 1 ? indexName('u', part) : factorsName(side, part, t - 1);
       const shared = [...range(otherParts).map((q) => factorsName(other, q, otherIteration)), ...range(otherParts).map((q) => gramName(other, q, otherIteration))];
-      const params: StepParams = { plan, side, part, iteration: t, otherParts, otherRows: sum(side === 'u' ? c.itemCounts : c.userCounts) };
+      const params: StepParams = { plan, side, part, iteration: t, otherParts };
       return { inputs: [...uris(ctx, [csrName(side, part)]), ...broadcast(ctx, done, shared), ...uris(ctx, [own])], params: { mode: 'step', ...params } };
     }),
   };
@@ -265,7 +265,7 @@ export const recommendOperator: Operator = {
     }
     if (nextPhase < scorePhase) {
       const t = Math.floor((nextPhase - 3) / 2) + 1;
-      return stepPlan(ctx, done, plan, c, nextPhase === stepPhase('u', t) ? 'u' : 'i', t);
+      return stepPlan(ctx, done, plan, nextPhase === stepPhase('u', t) ? 'u' : 'i', t);
     }
     if (nextPhase === scorePhase) return scorePlan(ctx, done, plan, c);
     return null;

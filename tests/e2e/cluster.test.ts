@@ -20,7 +20,7 @@ import { startNats } from '../helpers/nats.js';
 import { randomBucket, startS3 } from '../helpers/s3server.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { Checksum, Daemon } from './cluster.js';
-import { csvChecksum, daemon, freePort, lastJson, quiver, until } from './cluster.js';
+import { csvChecksum, daemon, freePort, lastJson, quiver, until, untilJobEnd, untilWorkersRunning } from './cluster.js';
 
 const ROWS = 200_000;
 
@@ -130,11 +130,7 @@ describe('cluster e2e: coordinator + 2 workers over NATS JetStream and S3', { ti
     await startCoordinator();
     startWorker('w1');
     startWorker('w2');
-    await until('two live workers', async () => {
-      const r = await client('workers');
-      const ws = r.code === 0 ? lastJson<Array<{ state: string }>>(r) : [];
-      return ws.filter((w) => w.state === 'running').length >= 2 ? true : undefined;
-    });
+    await untilWorkersRunning(client, 2);
   });
 
   after(async () => {
@@ -165,10 +161,7 @@ describe('cluster e2e: coordinator + 2 workers over NATS JetStream and S3', { ti
       return s.stages.some((st) => st.tasks.succeeded >= 3) ? true : undefined;
     });
     await workers[0]!.kill('SIGKILL');
-    const final = await until('job end', async () => {
-      const s = lastJson(await client('status', jobId));
-      return ['succeeded', 'failed', 'cancelled'].includes(s.status) ? s : undefined;
-    }, 240_000, 500);
+    const final = await untilJobEnd(client, jobId, 240_000);
     await assertSameAsLocal(final, 'after worker kill');
     workers[0] = startWorker('w1b');
   });

@@ -128,3 +128,23 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined>, t
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** A CLI call against the coordinator under test (`--coordinator`, `--token`, `--json` added). */
+export type ClientCall = (...args: string[]) => Promise<CliRun>;
+
+/** Waits until `n` workers report `running` (`quiver workers`). */
+export function untilWorkersRunning(client: ClientCall, n: number, timeoutMs?: number): Promise<true> {
+  return until(`${n} live workers`, async () => {
+    const r = await client('workers');
+    const ws = r.code === 0 ? lastJson<Array<{ state: string }>>(r) : [];
+    return ws.filter((w) => w.state === 'running').length >= n ? true : undefined;
+  }, timeoutMs);
+}
+
+/** Polls `quiver status` until the job has ended; its final result. */
+export function untilJobEnd(client: ClientCall, jobId: string, timeoutMs: number): Promise<JobResult> {
+  return until('job end', async () => {
+    const s = lastJson(await client('status', jobId));
+    return ['succeeded', 'failed', 'cancelled'].includes(s.status) ? s : undefined;
+  }, timeoutMs, 500);
+}

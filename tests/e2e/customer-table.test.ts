@@ -20,7 +20,7 @@ import type { TestPostgres } from '../helpers/postgres.js';
 import { randomBucket, startS3 } from '../helpers/s3server.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { Daemon } from './cluster.js';
-import { daemon, freePort, lastJson, quiver, until } from './cluster.js';
+import { daemon, freePort, lastJson, quiver, until, untilJobEnd } from './cluster.js';
 
 const USERS = 3000;
 const DUPLICATES = 30; // CRM rows 1..30 inserted twice
@@ -242,10 +242,7 @@ describe('customer table from PostgreSQL + CSV + REST, local and on a cluster', 
     }, 180_000, 100);
     await w1.kill('SIGKILL');
     worker('c3');
-    const final = await until('job end', async () => {
-      const s = lastJson(await client('status', jobId));
-      return ['succeeded', 'failed', 'cancelled'].includes(s.status) ? s : undefined;
-    }, 300_000, 500);
+    const final = await untilJobEnd(client, jobId, 300_000);
     checkCounts(final);
     assert.equal(await checkTable(target), localDigest, 'the cluster table holds exactly the local-mode rows');
   });

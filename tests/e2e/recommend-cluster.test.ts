@@ -18,7 +18,7 @@ import { startNats } from '../helpers/nats.js';
 import { randomBucket, startS3 } from '../helpers/s3server.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { Checksum, Daemon } from './cluster.js';
-import { csvChecksum, daemon, freePort, lastJson, quiver, until } from './cluster.js';
+import { csvChecksum, daemon, freePort, lastJson, quiver, until, untilJobEnd, untilWorkersRunning } from './cluster.js';
 
 const USERS = 3000;
 const K = 5;
@@ -134,11 +134,7 @@ describe('recommend on a cluster: coordinator + 2 workers over NATS JetStream an
     // t1 holds every task it takes for 2.5 s, so when it is killed it holds scoring tasks.
     startWorker('t1', { QUIVER_FAULT_TASK_DELAY_MS: '2500' });
     startWorker('t2');
-    await until('two live workers', async () => {
-      const r = await client('workers');
-      const ws = r.code === 0 ? lastJson<Array<{ state: string }>>(r) : [];
-      return ws.filter((w) => w.state === 'running').length >= 2 ? true : undefined;
-    });
+    await untilWorkersRunning(client, 2);
   });
 
   after(async () => {
@@ -161,10 +157,7 @@ describe('recommend on a cluster: coordinator + 2 workers over NATS JetStream an
     assert.ok(t1 !== undefined && t1.busy > 0, 't1 holds tasks when it is killed');
     await workers[0]!.kill('SIGKILL');
     startWorker('t3');
-    const final = await until('job end', async () => {
-      const s = await status(jobId);
-      return ['succeeded', 'failed', 'cancelled'].includes(s.status) ? s : undefined;
-    }, 300_000, 500);
+    const final = await untilJobEnd(client, jobId, 300_000);
     const recs = final.stages.find((st) => st.id === 'recs')!;
     t.diagnostic(`recs stage: ${JSON.stringify(recs.tasks)}`);
     const out = final.outputs.find((o) => o.stage === 'out')!;

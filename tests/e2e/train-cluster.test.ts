@@ -22,7 +22,7 @@ import { startNats } from '../helpers/nats.js';
 import { randomBucket, startS3 } from '../helpers/s3server.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { Checksum, Daemon } from './cluster.js';
-import { csvChecksum, daemon, freePort, lastJson, quiver, until } from './cluster.js';
+import { csvChecksum, daemon, freePort, lastJson, quiver, until, untilJobEnd, untilWorkersRunning } from './cluster.js';
 
 const ROWS = 24_000;
 const FOLDS = 5;
@@ -141,11 +141,7 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
     const model = s.stages.find((st) => st.id === 'model');
     return model !== undefined && model.tasks.succeeded >= n ? true : undefined;
   };
-  const jobEnd = (jobId: string): Promise<JobResult> =>
-    until('job end', async () => {
-      const s = await status(jobId);
-      return ['succeeded', 'failed', 'cancelled'].includes(s.status) ? s : undefined;
-    }, 600_000, 500);
+  const jobEnd = (jobId: string): Promise<JobResult> => untilJobEnd(client, jobId, 600_000);
 
   before(async () => {
     const dir = await tempDir('quiver-train-e2e');
@@ -189,11 +185,7 @@ describe('train on a cluster: coordinator + 2 workers over NATS JetStream and S3
     // t1 holds every task it takes for 2.5 s, so when it is killed it is sure to hold some.
     startWorker('t1', { QUIVER_FAULT_TASK_DELAY_MS: '2500' });
     startWorker('t2');
-    await until('two live workers', async () => {
-      const r = await client('workers');
-      const ws = r.code === 0 ? lastJson<Array<{ state: string }>>(r) : [];
-      return ws.filter((w) => w.state === 'running').length >= 2 ? true : undefined;
-    });
+    await untilWorkersRunning(client, 2);
   });
 
   after(async () => {

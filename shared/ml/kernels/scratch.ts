@@ -24,20 +24,23 @@ const u8 = new Map<string, Uint8Array>();
 const u32 = new Map<string, Uint32Array>();
 const i32 = new Map<string, Int32Array>();
 
-function take<A extends Float64Array | Float32Array | Uint8Array | Uint32Array | Int32Array>(held: Map<string, A>, name: string, n: number, make: (n: number) => A): A {
+function take<A extends Float64Array | Float32Array | Uint8Array | Uint32Array | Int32Array>(held: Map<string, A>, name: string, n: number, make: (n: number) => A, capacity = 0): A {
   const have = held.get(name);
   if (have !== undefined && have.length >= n) return have.subarray(0, n) as A;
   // Headroom: a later, somewhat larger fit (the final fit after k-fold CV) reuses it too. Pages
   // never written cost nothing.
-  const fresh = make(Math.ceil(n * HEADROOM));
+  const fresh = make(Math.max(Math.ceil(n * HEADROOM), capacity));
   if (fresh.byteLength <= MAX_SCRATCH_BYTES) held.set(name, fresh);
   else held.delete(name);
   return fresh.subarray(0, n) as A;
 }
 
-/** `n` doubles of the thread's scratch buffer `name` (old contents). */
-export function scratchF64(name: string, n: number): Float64Array {
-  return take(f64, name, n, (k) => new Float64Array(k));
+/**
+ * `n` doubles of the thread's scratch buffer `name` (old contents). A new buffer holds at least
+ * `capacity` (when the caller knows how large later requests can get).
+ */
+export function scratchF64(name: string, n: number, capacity = 0): Float64Array {
+  return take(f64, name, n, (k) => new Float64Array(k), capacity);
 }
 
 /** `n` bytes of the thread's scratch buffer `name` (old contents). */

@@ -102,11 +102,20 @@ export interface HalfStepResult {
 /** Rows summed in float32 before their block is added to the float64 Gram matrix. */
 const GRAM_BLOCK = 256;
 
-function checkShapes(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams): void {
+/**
+ * The other side's factors: one array, or its partitions' arrays in order (the kernel path copies
+ * them straight into its memory; they are never joined first).
+ */
+export type Factors = Float32Array | readonly Float32Array[];
+
+const partsOf = (Y: Factors): readonly Float32Array[] => (Y instanceof Float32Array ? [Y] : Y);
+
+function checkShapes(m: Csr, X: Float32Array, Y: Factors, G: Float64Array, p: AlsParams): void {
   checkParams(p);
   const r = p.rank;
-  if (X.length !== m.rows * r || G.length !== r * r || Y.length % r !== 0) {
-    throw QuiverError.nonRetryable('INTERNAL', `alsHalfStep: X ${X.length} for ${m.rows}×${r}, Y ${Y.length}, G ${G.length}`);
+  const yLength = partsOf(Y).reduce((n, y) => n + y.length, 0);
+  if (X.length !== m.rows * r || G.length !== r * r || yLength % r !== 0) {
+    throw QuiverError.nonRetryable('INTERNAL', `alsHalfStep: X ${X.length} for ${m.rows}×${r}, Y ${yLength}, G ${G.length}`);
   }
 }
 
@@ -115,18 +124,20 @@ function checkShapes(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, 
  * against the other side's factors Y (its rows indexed by `m.idx`) and G = YᵀY. With `withLoss`,
  * also returns the rows' loss terms at the new X.
  */
-export function alsHalfStep(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
+export function alsHalfStep(m: Csr, X: Float32Array, Y: Factors, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
   return p.rank % 4 === 0 ? alsHalfStepWasm(m, X, Y, G, p, withLoss) : alsHalfStepJs(m, X, Y, G, p, withLoss);
 }
 
 /** {@link alsHalfStep} in the float32 SIMD kernel (rank a multiple of 4). */
-export function alsHalfStepWasm(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
+export function alsHalfStepWasm(m: Csr, X: Float32Array, Y: Factors, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
   checkShapes(m, X, Y, G, p);
   const r = p.rank;
   if (r % 4 !== 0) throw QuiverError.nonRetryable('INTERNAL', `alsHalfStepWasm: rank ${r} is not a multiple of 4`);
   const nnz = m.ptr[m.rows]!;
+  const parts = partsOf(Y);
+  const yLength = parts.reduce((n, part) => n + part.length, 0);
   const heap = kernelHeap();
-  heap.begin(KernelHeap.u32Bytes(m.rows + 1) + KernelHeap.u32Bytes(nnz) + KernelHeap.f32Bytes(nnz) + KernelHeap.f32Bytes(X.length) + KernelHeap.f32Bytes(Y.length) + KernelHeap.f32Bytes(r * r) + KernelHeap.f32Bytes(3 * r));
+  heap.begin(KernelHeap.u32Bytes(m.rows + 1) + KernelHeap.u32Bytes(nnz) + KernelHeap.f32Bytes(nnz) + KernelHeap.f32Bytes(X.length) + KernelHeap.f32Bytes(yLength) + KernelHeap.f32Bytes(r * r) + KernelHeap.f32Bytes(3 * r));
   const ptr = heap.u32(m.rows + 1);
   ptr.set(m.ptr);
   const idx = heap.u32(nnz);
@@ -135,8 +146,12 @@ export function alsHalfStepWasm(m: Csr, X: Float32Array, Y: Float32Array, G: Flo
   val.set(m.val.subarray(0, nnz));
   const x = heap.f32(X.length);
   x.set(X);
-  const y = heap.f32(Y.length);
-  y.set(Y);
+  const y = heap.f32(yLength);
+  let at = 0;
+  for (const part of parts) {
+    y.set(part, at);
+    at += part.length;
+  }
   const g = heap.f32(r * r);
   g.set(G);
   const tmp = heap.f32(3 * r);
@@ -155,8 +170,10 @@ export function alsHalfStepWasm(m: Csr, X: Float32Array, Y: Float32Array, G: Flo
 }
 
 /** {@link alsHalfStep} in float64 JavaScript, rows in lockstep blocks: the reference, and any rank. */
-export function alsHalfStepJs(m: Csr, X: Float32Array, Y: Float32Array, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
-  checkShapes(m, X, Y, G, p);
+export function alsHalfStepJs(m: Csr, X: Float32Array, factors: Factors, G: Float64Array, p: AlsParams, withLoss: boolean): HalfStepResult {
+  checkShapes(m, X, factors, G, p);
+  const parts = partsOf(factors);
+  const Y = parts.length === 1 ? parts[0]! : Float32Array.from(parts.flatMap((part) => [...part]));
   const r = p.rank;
   const { ptr, idx, val } = m;
   const x = new Float64Array(BLOCK * r);

@@ -75,8 +75,3 @@ export function transpose(m: Csr, cols: number): Csr {
   for (let r = 0; r < m.rows; r++) rows.fill(r, m.ptr[r]!, m.ptr[r + 1]!);
   return csrFromPairs(m.idx, cols, rows, m.rows, m.val);
 }
-
-/** Entries of the CSR. */
-export function nnz(m: Csr): number {
-  return m.ptr[m.rows]!;
-}

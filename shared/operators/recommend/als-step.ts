@@ -6,7 +6,6 @@
  * The item step also reports its part of the loss (../../ml/recs/als.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { scratchF32 } from '../../ml/kernels/scratch.js';
 import { alsHalfStep } from '../../ml/recs/als.js';
 import type { Csr } from '../../ml/recs/csr.js';
 import { initialFactors } from '../../ml/recs/factors.js';
@@ -23,7 +22,6 @@ export interface StepParams {
   iteration: number;
   /** Partitions of the other side (their factors and Grams are inputs, in order). */
   otherParts: number;
-  otherRows: number;
 }
 
 export function readCsr(bytes: Uint8Array, what: string): Csr {
@@ -34,18 +32,6 @@ export function readCsr(bytes: Uint8Array, what: string): Csr {
 export function readFactors(bytes: Uint8Array, what: string): { rows: number; rank: number; F: Float32Array } {
   const { meta, arrays } = unpack<{ rows: number; rank: number }>(bytes, what);
   return { rows: meta.rows, rank: meta.rank, F: arrays[0] as Float32Array };
-}
-
-/** The other side's factor objects, concatenated in partition order (thread scratch memory). */
-export function concatFactors(inputs: Uint8Array[], from: number, n: number, rows: number, rank: number, what: (k: number) => string, name: string): Float32Array {
-  const out = scratchF32(name, rows * rank);
-  let at = 0;
-  for (let q = 0; q < n; q++) {
-    const f = readFactors(inputs[from + q]!, what(from + q));
-    out.set(f.F, at);
-    at += f.F.length;
-  }
-  return out;
 }
 
 export function packFactors(F: Float32Array, rows: number, rank: number): Uint8Array {
@@ -62,7 +48,8 @@ export function stepKernel(input: KernelInput, p: StepParams): KernelResult {
   const r = plan.rank;
   const what = (k: number): string => input.task.inputs[k]?.uri ?? `input ${k}`;
   const csr = readCsr(input.inputs[0]!, what(0));
-  const Y = concatFactors(input.inputs, 1, p.otherParts, p.otherRows, r, what, `recs.other.${p.side}`);
+  // The other side's partitions, as views of the inputs (the solve copies them into its memory).
+  const Y = Array.from({ length: p.otherParts }, (_, q) => readFactors(input.inputs[1 + q]!, what(1 + q)).F);
   const G = new Float64Array(r * r);
   for (let q = 0; q < p.otherParts; q++) {
     const g = unpack(input.inputs[1 + p.otherParts + q]!, what(1 + p.otherParts + q)).arrays[0] as Float64Array;

@@ -73,8 +73,16 @@ export function unpackKeys<M extends Record<string, unknown>>(bytes: Uint8Array,
   return { keys: meta.strings ?? (arrays[0] as Float64Array), meta };
 }
 
-export function keyCount(keys: Keys): number {
-  return keys.length;
+/** The parts' keys one after another (all numbers or all strings). */
+export function concatKeys(parts: readonly Keys[]): Keys {
+  if (parts.length > 0 && Array.isArray(parts[0])) return parts.flatMap((k) => k as string[]);
+  const out = new Float64Array(parts.reduce((n, k) => n + k.length, 0));
+  let at = 0;
+  for (const k of parts as readonly Float64Array[]) {
+    out.set(k, at);
+    at += k.length;
+  }
+  return out;
 }
 
 /** Sorted distinct keys (numbers ascending, strings by code unit). */

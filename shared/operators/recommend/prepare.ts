@@ -18,7 +18,7 @@ import { frameFromTable } from '../../ml/features/frame.js';
 import { initialFactors, keyHash } from '../../ml/recs/factors.js';
 import { decodeInput } from '../rowwise.js';
 import type { KernelInput, KernelObject, KernelResult } from '../types.js';
-import { distinctSorted, keyLookup, pack, packKeys, unpack, unpackKeys } from './packed.js';
+import { concatKeys, distinctSorted, keyLookup, pack, packKeys, unpack, unpackKeys } from './packed.js';
 import type { Keys } from './packed.js';
 import type { RecPlan } from './spec.js';
 
@@ -157,19 +157,8 @@ export function indexKernel(input: KernelInput, p: IndexParams): KernelResult {
     const piece = unpackPiece(b, input.task.inputs[k]?.uri ?? 'piece');
     return p.side === 'u' ? piece.users : piece.items;
   });
-  const merged: Keys = all.length > 0 && Array.isArray(all[0]) ? all.flatMap((k) => k as string[]) : concatF64(all as Float64Array[]);
-  const keys = distinctSorted(merged);
+  const keys = distinctSorted(concatKeys(all));
   return { objects: [{ name: indexName(p.side, p.part), bytes: packKeys(keys), rows: 0 }], stats: { rowsIn: 0, rowsOut: 0, quarantined: 0, recPhase: 'index', side: p.side, part: p.part, count: keys.length } };
-}
-
-function concatF64(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of parts) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
 }
 
 export interface BuildParams {

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { ColumnBuilder, tableFromBuilders } from '../../arrow/columns.js';
 import { encodeTable } from '../../arrow/ipc.js';
 import type { FieldDef } from '../../dataset.js';
+import { scratchF32 } from '../../ml/kernels/scratch.js';
 import { similarItems } from '../../ml/recs/factors.js';
 import { popularLists, rankingPartial } from '../../ml/recs/ranking.js';
 import type { RankingPartial } from '../../ml/recs/ranking.js';
@@ -21,8 +22,8 @@ import { prepareItems, topK } from '../../ml/recs/topk.js';
 import type { PreparedItems } from '../../ml/recs/topk.js';
 import { partName } from '../rowwise.js';
 import type { KernelInput, KernelResult } from '../types.js';
-import { readCsr, concatFactors } from './als-step.js';
-import { unpack, unpackKeys } from './packed.js';
+import { readCsr, readFactors } from './als-step.js';
+import { concatKeys, unpack, unpackKeys } from './packed.js';
 import type { Keys } from './packed.js';
 import type { RecPlan } from './spec.js';
 
@@ -53,6 +54,18 @@ export function similarFields(plan: RecPlan): FieldDef[] {
   ];
 }
 
+/** Factor objects, concatenated in partition order (thread scratch memory). */
+function concatFactors(inputs: Uint8Array[], from: number, n: number, rows: number, rank: number, what: (k: number) => string, name: string): Float32Array {
+  const out = scratchF32(name, rows * rank);
+  let at = 0;
+  for (let q = 0; q < n; q++) {
+    const f = readFactors(inputs[from + q]!, what(from + q));
+    out.set(f.F, at);
+    at += f.F.length;
+  }
+  return out;
+}
+
 let prepared: { key: string; items: PreparedItems } | null = null;
 
 function itemsOf(input: KernelInput, from: number, p: ScoreParams, what: (k: number) => string): PreparedItems {
@@ -63,16 +76,8 @@ function itemsOf(input: KernelInput, from: number, p: ScoreParams, what: (k: num
   return prepared.items;
 }
 
-function concatKeys(input: KernelInput, from: number, n: number, what: (k: number) => string): Keys {
-  const parts = Array.from({ length: n }, (_, q) => unpackKeys(input.inputs[from + q]!, what(from + q)).keys);
-  if (parts.length > 0 && Array.isArray(parts[0])) return parts.flatMap((k) => k as string[]);
-  const out = new Float64Array(parts.reduce((s, k) => s + k.length, 0));
-  let at = 0;
-  for (const k of parts as Float64Array[]) {
-    out.set(k, at);
-    at += k.length;
-  }
-  return out;
+function keysOf(input: KernelInput, from: number, n: number, what: (k: number) => string): Keys {
+  return concatKeys(Array.from({ length: n }, (_, q) => unpackKeys(input.inputs[from + q]!, what(from + q)).keys));
 }
 
 /** Item excluded by the deny list, or missing from the allow list. */
@@ -117,7 +122,7 @@ export function scoreKernel(input: KernelInput, p: ScoreParams): KernelResult {
   const items = itemsOf(input, 1, p, what);
   const seen = readCsr(input.inputs[1 + Q]!, what(1 + Q));
   const userKeys = unpackKeys(input.inputs[2 + Q]!, what(2 + Q)).keys;
-  const itemKeys = concatKeys(input, 3 + Q, Q, what);
+  const itemKeys = keysOf(input, 3 + Q, Q, what);
   const excluded = exclusions(plan, itemKeys);
   const t1 = performance.now();
   const res = topK(items, U, users, { k: plan.k, seen: plan.excludeSeen ? seen : null, excluded });
@@ -162,7 +167,7 @@ export function similarKernel(input: KernelInput, p: SimilarParams): KernelResul
   const { plan } = p;
   const what = (k: number): string => input.task.inputs[k]?.uri ?? `input ${k}`;
   const Y = concatFactors(input.inputs, 0, p.itemParts, p.itemRows, plan.rank, what, 'recs.items.similar');
-  const keys = concatKeys(input, p.itemParts, p.itemParts, what);
+  const keys = keysOf(input, p.itemParts, p.itemParts, what);
   const k = Math.min(plan.similarItems, Math.max(1, p.itemRows - 1));
   const res = similarItems(Y, p.itemRows, plan.rank, k);
   const fields = similarFields(plan);

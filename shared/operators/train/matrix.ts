@@ -8,6 +8,7 @@
  */
 import { QuiverError } from '../../errors.js';
 import { featureColumns, sliceFrame } from '../../ml/features/index.js';
+import { scratchF64 } from '../../ml/kernels/scratch.js';
 import type { FittedPipeline } from '../../ml/features/index.js';
 import type { DesignMatrix, Label } from '../../ml/linear/types.js';
 import { EXCLUDED, inTest, inTrain, repeatSlice } from './masks.js';
@@ -22,28 +23,6 @@ export interface SplitData {
   /** Null when the split is null (all usable rows train). */
   test: DesignMatrix | null;
   yTest: Float64Array | null;
-}
-
-/**
- * The matrices of this thread's previous task, reused: a task runs alone on its thread and
- * nothing keeps its matrices once it returns. Fresh memory costs a page fault per 4 KiB on its
- * first write (about 1 s for the 300 MB of an 800k × 48 split on this project's machines);
- * memory written before does not. Buffers above MAX_REUSE_BYTES are not kept.
- */
-const reused: Record<'train' | 'test', Float64Array | null> = { train: null, test: null };
-const MAX_REUSE_BYTES = 2 ** 30;
-
-/**
- * `n` doubles of this thread's `kind` matrix. A new one is made `capacity` long (every usable
- * row): pages never written cost nothing, and the final fit, larger than the folds before it,
- * then reuses the folds' pages.
- */
-function matrixOf(kind: 'train' | 'test', n: number, capacity: number): Float64Array {
-  const held = reused[kind];
-  if (held !== null && held.length >= n) return held.subarray(0, n);
-  const fresh = new Float64Array(Math.max(n, capacity));
-  reused[kind] = fresh.byteLength <= MAX_REUSE_BYTES ? fresh : null;
-  return fresh.subarray(0, n);
 }
 
 /** Class index (classification) or value (regression) of every row; NaN where the label is null. */
@@ -121,10 +100,12 @@ export function assembleSplit(plan: TrainPlan, pipeline: FittedPipeline, classes
     }
     return { tr, te };
   });
-  // Every cell of both matrices is written below, so reused memory needs no clearing.
-  const train = matrixOf('train', nTrain * cols, (nTrain + nTest) * cols);
+  // The thread's previous task's matrices are reused (scratch memory: no fresh pages); every cell
+  // of both is written below, so they need no clearing. The train matrix is made large enough
+  // for every usable row, so the final fit after the folds reuses the folds' pages.
+  const train = scratchF64('split.train', nTrain * cols, (nTrain + nTest) * cols);
   const yTrain = new Float64Array(nTrain);
-  const test = split === null ? null : matrixOf('test', nTest * cols, nTest * cols);
+  const test = split === null ? null : scratchF64('split.test', nTest * cols);
   const yTest = split === null ? null : new Float64Array(nTest);
   inputs.forEach((input, i) => {
     const bytes = slices[i]!;
